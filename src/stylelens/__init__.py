@@ -1,0 +1,3 @@
+"""StyleLens: photograph a garment, find similar items in Fashion-Insta's catalog."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""HTTP only: routes, request/response schemas, dependencies. Domain work happens in the other packages."""

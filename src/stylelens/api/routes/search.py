@@ -1,0 +1,80 @@
+"""POST /v1/search: a shopper's photo in, the garments found and similar catalog items out."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+
+from stylelens.api.deps import ServicesDep
+from stylelens.api.routes.presenters import image_url, title
+from stylelens.api.schemas import (
+    CategoryOut,
+    ColorOut,
+    GarmentOut,
+    Problem,
+    RegionOut,
+    SearchOut,
+    SearchResultOut,
+)
+from stylelens.errors import ImageTooLarge, InvalidInput
+from stylelens.index.base import IndexFilter
+from stylelens.recommend.search import SearchAnswer, SearchQuery
+from stylelens.vision.palette import COLOR_NAMES
+
+router = APIRouter(tags=["search"])
+ERRORS: dict[int | str, dict[str, object]] = {
+    code: {"model": Problem, "content": {"application/problem+json": {}}} for code in (400, 413, 415, 422)
+}
+
+
+@router.post("/search", response_model=SearchOut, responses=ERRORS)
+async def search(
+    request: Request,
+    services: ServicesDep,
+    image: Annotated[UploadFile, File(description="The shopper's photo: JPEG, PNG, WebP or HEIC")],
+    limit: Annotated[int, Form(ge=1, le=100)] = 20,
+    category: Annotated[str | None, Form(max_length=40)] = None,
+    color: Annotated[str | None, Form(max_length=20)] = None,
+    max_price: Annotated[float | None, Form(gt=0)] = None,
+    in_stock: Annotated[bool | None, Form()] = None,
+    garment: Annotated[int, Form(ge=0, le=20)] = 0,
+    lang: Annotated[Literal["fr", "en"], Form()] = "fr",
+) -> SearchOut:
+    """Find the garments in the photo and the catalog items most like the chosen one."""
+    if color is not None and color not in COLOR_NAMES:
+        raise InvalidInput(f"unknown colour {color!r}; use one of: {', '.join(COLOR_NAMES)}")
+    max_bytes = services.settings.vision.max_bytes
+    photo = await image.read(max_bytes + 1)
+    if len(photo) > max_bytes:
+        raise ImageTooLarge(f"the photo is over {max_bytes // (1024 * 1024)} MB; please send a smaller one")
+    where = IndexFilter(category=category or None, color=color, max_price=max_price, in_stock=in_stock)
+    query = SearchQuery(limit=limit, where=where, garment=garment)
+    answer = await run_in_threadpool(services.search.search, photo, query)
+    return _present(request, answer, lang)
+
+
+def _present(request: Request, answer: SearchAnswer, lang: str) -> SearchOut:
+    garments = [
+        GarmentOut(
+            category=CategoryOut(label=found.category.label, score=found.category.score),
+            colors=[ColorOut(name=c.name, hex=c.hex, share=round(c.share, 3)) for c in found.garment.colors],
+            region=RegionOut(**vars(found.garment.region)),
+        )
+        for found in answer.garments
+    ]
+    results = [
+        SearchResultOut(
+            product_id=hit.product.product_id,
+            score=round(hit.score, 4),
+            title=title(hit.product, lang),
+            price=float(hit.product.price),
+            currency=hit.product.currency,
+            image_url=image_url(request, hit.product.image_key),
+            product_url=hit.product.product_url,
+            reasons=hit.reasons,
+        )
+        for hit in answer.results
+    ]
+    return SearchOut(garments=garments, results=results)

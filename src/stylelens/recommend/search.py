@@ -1,0 +1,101 @@
+"""Visual search: the garments of a shopper's photo, then the catalog items that look most like the chosen one."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from stylelens.index.base import IndexFilter, Neighbour, VectorIndex
+from stylelens.recommend.reasons import reasons_for
+from stylelens.storage.models import Product
+from stylelens.vision.analysis import Garment, GarmentAnalyser
+from stylelens.vision.decode import decode_image
+
+# How many unfiltered neighbours vote for the garment's category (vision v1: the catalog names the garment).
+CATEGORY_VOTERS = 15
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What the shopper asked for besides the photo."""
+
+    limit: int = 20
+    where: IndexFilter = field(default_factory=IndexFilter)
+    garment: int = 0
+
+
+@dataclass(frozen=True)
+class CategoryGuess:
+    label: str
+    score: float
+
+
+@dataclass(frozen=True)
+class FoundGarment:
+    garment: Garment
+    category: CategoryGuess
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    product: Product
+    score: float
+    reasons: list[str]
+
+
+@dataclass(frozen=True)
+class SearchAnswer:
+    garments: list[FoundGarment]
+    results: list[SearchHit]
+
+
+class VisualSearch:
+    """Finds catalog items similar to the garment in a shopper's photo."""
+
+    def __init__(
+        self,
+        analyser: GarmentAnalyser,
+        index: VectorIndex,
+        sessions: sessionmaker[Session],
+        *,
+        max_bytes: int,
+        max_pixels: int,
+    ) -> None:
+        self.analyser = analyser
+        self.index = index
+        self.sessions = sessions
+        self.max_bytes = max_bytes
+        self.max_pixels = max_pixels
+
+    def search(self, photo: bytes, query: SearchQuery) -> SearchAnswer:
+        """Decode the photo in memory, read its garments, rank the catalog for the chosen one."""
+        image = decode_image(photo, max_bytes=self.max_bytes, max_pixels=self.max_pixels)
+        garments = self.analyser.analyse(image)
+        found = [FoundGarment(g, self._category(g)) for g in garments]
+        chosen = found[min(query.garment, len(found) - 1)]
+        neighbours = self.index.search(chosen.garment.embedding, query.limit, query.where)
+        return SearchAnswer(found, self._hits(neighbours, chosen))
+
+    def _category(self, garment: Garment) -> CategoryGuess:
+        """The category most of the nearest catalog items share, weighted by similarity."""
+        votes: dict[str, float] = defaultdict(float)
+        for n in self.index.search(garment.embedding, CATEGORY_VOTERS):
+            if (attrs := self.index.attributes(n.label)) is not None:
+                votes[attrs.category] += max(n.score, 0.0) ** 4
+        if not votes:
+            return CategoryGuess("unknown", 0.0)
+        label, weight = max(votes.items(), key=lambda kv: kv[1])
+        return CategoryGuess(label, round(weight / sum(votes.values()), 3))
+
+    def _hits(self, neighbours: list[Neighbour], chosen: FoundGarment) -> list[SearchHit]:
+        with self.sessions() as session:
+            rows = {p.pk: p for p in session.scalars(select(Product).where(Product.pk.in_([n.label for n in neighbours])))}
+        return [
+            SearchHit(rows[n.label], n.score, reasons_for(rows[n.label], n.score, chosen.garment, chosen.category.label))
+            for n in neighbours
+            if n.label in rows
+        ]
+

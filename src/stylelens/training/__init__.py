@@ -1,0 +1,1 @@
+"""StyleLens training."""

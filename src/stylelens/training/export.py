@@ -1,0 +1,217 @@
+"""Preparing the models the service runs: backbones exported once to self-contained ONNX files.
+
+Each backbone goes to `<models_dir>/<name>/model.onnx` with `model.json` beside it. The ONNX graph takes
+`image`, float32 [N, 3, 224, 224] (RGB, scaled to 0..1, then (x - mean) / std; dynamic batch) and gives
+`embedding` [N, 1280] (the pooled features, NOT L2-normalised: the embedder normalises) and `logits`
+[N, 1000] (ImageNet-1k classes; no label names are shipped). Export is checked against PyTorch with ONNX
+Runtime before `model.json` is written, so a `model.json` whose sha256 matches means a usable model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import logging
+import os
+import tempfile
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import torch
+from torch import nn
+
+from stylelens.training.backbones import BACKBONES, BackboneSpec, load_backbone, spec, weights_path
+
+log = logging.getLogger(__name__)
+
+OPSET: Final[int] = 18
+PARITY_TOLERANCE: Final[float] = 1e-4
+INPUT_NAME: Final[str] = "image"
+OUTPUT_NAMES: Final[tuple[str, str]] = ("embedding", "logits")
+_TORCH_NOISE: Final = (FutureWarning, DeprecationWarning, UserWarning)
+_REGISTRY_LOGGER: Final = "torch.onnx._internal.exporter._registration"  # "torchvision is not installed"
+
+
+class ExportError(RuntimeError):
+    """An exported model does not behave like the PyTorch one it came from."""
+
+
+def export_backbone(name: str, out_dir: Path) -> Path:
+    """Export the named backbone to `out_dir/<name>/` (model.onnx + model.json) and return that folder."""
+    backbone = spec(name)
+    model_dir = out_dir / name
+    model_dir.mkdir(parents=True, exist_ok=True)
+    model = load_backbone(name)
+    onnx_path = model_dir / "model.onnx"
+    exporter = _export_onnx(model, backbone, onnx_path)
+    max_diff = check_parity(model, onnx_path, backbone)
+    manifest = _manifest(backbone, onnx_path, exporter, max_diff)
+    _write_atomic(model_dir / "model.json", json.dumps(manifest, indent=2).encode())
+    log.info("exported %s to %s (parity %.2e)", name, model_dir, max_diff)
+    return model_dir
+
+
+def prepare_models(models_dir: Path) -> list[Path]:
+    """Export every known backbone that is missing or stale under `models_dir`; return all their folders."""
+    prepared = []
+    for name in BACKBONES:
+        model_dir = models_dir / name
+        if not is_current(model_dir):
+            export_backbone(name, models_dir)
+        prepared.append(model_dir)
+    return prepared
+
+
+def is_current(model_dir: Path) -> bool:
+    """Whether the folder holds a model.json whose sha256 matches the model.onnx beside it."""
+    try:
+        manifest = json.loads((model_dir / "model.json").read_text())
+        return bool(manifest.get("sha256") == sha256_file(model_dir / manifest.get("file", "model.onnx")))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_parity(model: nn.Module, onnx_path: Path, backbone: BackboneSpec, batch: int = 3) -> float:
+    """Largest absolute difference of ONNX Runtime vs PyTorch outputs on a random batch; raises over 1e-4."""
+    size = backbone.input_size
+    images = torch.randn(batch, 3, size, size, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        expected = [t.numpy() for t in model(images)]
+    session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    got = session.run(list(OUTPUT_NAMES), {INPUT_NAME: images.numpy()})
+    single = session.run(list(OUTPUT_NAMES), {INPUT_NAME: images[:1].numpy()})
+    diffs = [float(np.abs(g - e).max()) for g, e in zip(got, expected, strict=True)]
+    diffs += [float(np.abs(s - e[:1]).max()) for s, e in zip(single, expected, strict=True)]
+    if max(diffs) > PARITY_TOLERANCE or got[0].shape != (batch, backbone.embedding_dim):
+        raise ExportError(f"{onnx_path} differs from PyTorch by {max(diffs):.2e} (limit {PARITY_TOLERANCE})")
+    return max(diffs)
+
+
+def _export_onnx(model: nn.Module, backbone: BackboneSpec, onnx_path: Path) -> str:
+    """Write a self-contained ONNX file (no external data); returns which exporter succeeded."""
+    example = torch.zeros(2, 3, backbone.input_size, backbone.input_size)
+    with tempfile.TemporaryDirectory(dir=onnx_path.parent) as scratch:
+        tmp = Path(scratch) / "model.onnx"
+        try:
+            _export_dynamo(model, example, tmp)
+            exporter = "torch.onnx dynamo"
+        except Exception as exc:  # any dynamo failure: fall back to TorchScript
+            log.warning("dynamo ONNX export failed (%s); falling back to the TorchScript exporter", exc)
+            _export_torchscript(model, example, tmp)
+            exporter = "torch.onnx torchscript"
+        proto = onnx.load(str(tmp))
+        onnx.checker.check_model(proto)
+        _write_atomic(onnx_path, proto.SerializeToString())
+    return exporter
+
+
+def _export_dynamo(model: nn.Module, example: torch.Tensor, path: Path) -> None:
+    batch = torch.export.Dim("batch", min=1, max=1024)
+    with warnings.catch_warnings(), _quiet(_REGISTRY_LOGGER):
+        for category in _TORCH_NOISE:
+            warnings.simplefilter("ignore", category)
+        program = torch.onnx.export(
+            model,
+            (example,),
+            dynamo=True,
+            input_names=[INPUT_NAME],
+            output_names=list(OUTPUT_NAMES),
+            dynamic_shapes=({0: batch},),
+            opset_version=OPSET,
+            external_data=False,
+            verbose=False,
+        )
+        if program is None:
+            raise ExportError("the dynamo exporter returned no program")
+        program.save(str(path), external_data=False)
+
+
+def _export_torchscript(model: nn.Module, example: torch.Tensor, path: Path) -> None:
+    with warnings.catch_warnings():
+        for category in _TORCH_NOISE:
+            warnings.simplefilter("ignore", category)
+        torch.onnx.export(
+            model,
+            (example,),
+            str(path),
+            dynamo=False,
+            input_names=[INPUT_NAME],
+            output_names=list(OUTPUT_NAMES),
+            opset_version=OPSET,
+            dynamic_axes={INPUT_NAME: {0: "batch"}, **{name: {0: "batch"} for name in OUTPUT_NAMES}},
+        )
+
+
+@contextmanager
+def _quiet(logger_name: str) -> Iterator[None]:
+    """Silence one logger's warnings for the duration (the exporter's notes about absent torchvision ops)."""
+    logger = logging.getLogger(logger_name)
+    previous = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)
+
+
+def _manifest(backbone: BackboneSpec, onnx_path: Path, exporter: str, max_diff: float) -> dict[str, Any]:
+    """What the service needs to know about the model, and where it came from."""
+    return {
+        "name": backbone.name,
+        "format": "onnx",
+        "file": onnx_path.name,
+        "sha256": sha256_file(onnx_path),
+        "opset": OPSET,
+        "input": {
+            "name": INPUT_NAME,
+            "shape": ["N", 3, backbone.input_size, backbone.input_size],
+            "dtype": "float32",
+            "layout": "NCHW",
+            "color": "RGB",
+        },
+        "input_size": backbone.input_size,
+        "mean": list(backbone.mean),
+        "std": list(backbone.std),
+        "embedding_dim": backbone.embedding_dim,
+        "embedding_normalized": False,
+        "num_classes": backbone.num_classes,
+        "class_names": None,
+        "outputs": list(OUTPUT_NAMES),
+        "source": {
+            "package": backbone.package,
+            "version": importlib.metadata.version(backbone.package),
+            "licence": backbone.licence,
+            "origin": backbone.origin,
+            "weights_sha256": sha256_file(weights_path(backbone)),
+        },
+        "exporter": {"tool": exporter, "torch": torch.__version__, "onnx": onnx.__version__},
+        "parity_max_abs_diff": max_diff,
+    }
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write a file so readers see either the old or the whole new content."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

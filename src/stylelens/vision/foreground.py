@@ -1,0 +1,135 @@
+"""Finding the garment in a packshot or flat-lay: everything that stands out from the plain background.
+
+The background is modelled from the image border in CIELAB (a robust fit that tolerates a light gradient and
+a garment touching the edge), pixels far from it are the garment, morphology removes specks and closes
+seams, the largest piece or pieces are kept and holes filled. When the result is implausible (under 1% or
+over 97% of the photo, as with a busy background) a centred ellipse stands in. Work happens on a copy
+reduced to at most `WORK_SIDE` pixels a side, and the mask is scaled back to the photo's size.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+from scipy import ndimage
+
+from stylelens.vision.colors import srgb_to_lab
+
+BoolArray = NDArray[np.bool_]
+FloatArray = NDArray[np.float64]
+
+WORK_SIDE: Final[int] = 256
+BORDER: Final[float] = 0.04  # border band, as a fraction of the shorter side
+MIN_DISTANCE: Final[float] = 12.0  # CIELAB distance from the background that always counts as garment
+NOISE_FACTOR: Final[float] = 4.0  # ... or this many robust deviations of the background, if more
+MIN_FRACTION: Final[float] = 0.01
+MAX_FRACTION: Final[float] = 0.97
+KEEP_RELATIVE: Final[float] = 0.25  # keep pieces at least this fraction of the largest (a pair of socks)
+ELLIPSE_AXES: Final[float] = 0.42  # fallback ellipse semi-axes, as a fraction of width and height
+
+
+def garment_mask(rgb: NDArray[np.uint8]) -> BoolArray:
+    """Which pixels of a product photo (H x W x 3, uint8) belong to the garment."""
+    height, width = rgb.shape[:2]
+    small = _reduce(rgb)
+    mask = _clean(_foreground(srgb_to_lab(small)))
+    fraction = float(mask.mean()) if mask.size else 0.0
+    if not MIN_FRACTION <= fraction <= MAX_FRACTION:
+        return centred_ellipse(height, width)
+    if mask.shape != (height, width):
+        mask = _resize_mask(mask, width, height)
+    return mask
+
+
+def mask_box(mask: BoolArray) -> tuple[int, int, int, int]:
+    """The garment's bounding box (x, y, w, h) in pixels; the whole image when the mask is empty."""
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if len(rows) == 0:
+        return 0, 0, int(mask.shape[1]), int(mask.shape[0])
+    return int(cols[0]), int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1)
+
+
+def centred_ellipse(height: int, width: int) -> BoolArray:
+    """The fallback garment region: an ellipse in the middle of the photo."""
+    y, x = np.ogrid[:height, :width]
+    ny = (y - (height - 1) / 2) / max(ELLIPSE_AXES * height, 1.0)
+    nx = (x - (width - 1) / 2) / max(ELLIPSE_AXES * width, 1.0)
+    return np.asarray(nx**2 + ny**2 <= 1.0)
+
+
+def border_mask(height: int, width: int) -> BoolArray:
+    """The band along the image edge where the background is sampled."""
+    band = max(1, round(BORDER * min(height, width)))
+    edge = np.zeros((height, width), dtype=bool)
+    edge[:band], edge[-band:], edge[:, :band], edge[:, -band:] = True, True, True, True
+    return edge
+
+
+def _reduce(rgb: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """A copy at most WORK_SIDE pixels a side (area-averaged, which also smooths sensor noise)."""
+    height, width = rgb.shape[:2]
+    scale = WORK_SIDE / max(height, width)
+    if scale >= 1:
+        return np.ascontiguousarray(rgb[..., :3])
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return np.asarray(Image.fromarray(np.ascontiguousarray(rgb[..., :3])).resize(size, Image.Resampling.BOX))
+
+
+def _foreground(lab: FloatArray) -> BoolArray:
+    """Pixels whose colour is far from the background model fitted on the border."""
+    height, width = lab.shape[:2]
+    design = _design(height, width)
+    edge = border_mask(height, width).ravel()
+    pixels = lab.reshape(-1, 3)
+    background = _fit_background(design[edge], pixels[edge])
+    distance = np.linalg.norm(pixels - design @ background, axis=1)
+    spread = np.median(distance[edge]) * 1.4826 + 1e-6
+    threshold = max(MIN_DISTANCE, NOISE_FACTOR * float(spread))
+    return np.asarray((distance > threshold).reshape(height, width))
+
+
+def _design(height: int, width: int) -> FloatArray:
+    """Per-pixel regressors of the background model: 1, x, y and x*y in -1..1."""
+    y, x = np.mgrid[:height, :width]
+    xs = (x.ravel() / max(width - 1, 1)) * 2 - 1
+    ys = (y.ravel() / max(height - 1, 1)) * 2 - 1
+    return np.stack([np.ones_like(xs), xs, ys, xs * ys], axis=1)
+
+
+def _fit_background(design: FloatArray, lab: FloatArray) -> FloatArray:
+    """A bilinear CIELAB background fitted to border pixels, refitted on inliers to ignore the garment."""
+    centre = np.median(lab, axis=0)
+    inliers = np.linalg.norm(lab - centre, axis=1) <= max(MIN_DISTANCE, 1e-6)
+    if inliers.sum() < 0.3 * len(lab):  # the border is not plain: fall back to the robust centre
+        inliers = np.ones(len(lab), dtype=bool)
+    coef = np.zeros((design.shape[1], 3))
+    coef[0] = centre
+    for _ in range(2):
+        coef, *_ = np.linalg.lstsq(design[inliers], lab[inliers], rcond=None)
+        residual = np.linalg.norm(lab - design @ coef, axis=1)
+        inliers = residual <= max(MIN_DISTANCE / 2, 3 * float(np.median(residual[inliers])) * 1.4826)
+    return np.asarray(coef)
+
+
+def _clean(mask: BoolArray) -> BoolArray:
+    """Remove specks, close seams, keep the main piece(s) and fill their holes."""
+    if not mask.any():
+        return mask
+    structure = ndimage.generate_binary_structure(2, 1)
+    mask = ndimage.binary_opening(mask, structure, iterations=1)
+    mask = ndimage.binary_closing(np.pad(mask, 2, mode="edge"), structure, iterations=2)[2:-2, 2:-2]
+    labels, count = ndimage.label(mask)
+    if count == 0:
+        return mask
+    sizes = np.bincount(labels.ravel())[1:]
+    keep = np.flatnonzero(sizes >= KEEP_RELATIVE * sizes.max()) + 1
+    return np.asarray(ndimage.binary_fill_holes(np.isin(labels, keep)))
+
+
+def _resize_mask(mask: BoolArray, width: int, height: int) -> BoolArray:
+    """Scale a mask to the photo's size with smooth edges."""
+    image = Image.fromarray(mask.astype(np.uint8) * 255)
+    return np.asarray(image.resize((width, height), Image.Resampling.BILINEAR)) >= 128

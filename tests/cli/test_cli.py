@@ -1,0 +1,91 @@
+"""The command line: import a CSV catalog (bad rows reported, not fatal), rebuild the index, build the demo."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw
+from typer.testing import CliRunner
+
+from stylelens.cli import app
+from stylelens.config import Settings, get_settings
+from stylelens.services import Services
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, make_settings: Callable[[Path], Settings], monkeypatch: pytest.MonkeyPatch) -> Settings:
+    settings = make_settings(tmp_path / "data")
+    monkeypatch.setenv("STYLELENS_STORAGE__DATA_DIR", str(settings.storage.data_dir))
+    monkeypatch.setenv("STYLELENS_VISION__MODELS_DIR", str(settings.models_dir))
+    get_settings.cache_clear()
+    yield settings
+    get_settings.cache_clear()
+
+
+def garment_photo(path: Path, colour: tuple[int, int, int]) -> None:
+    image = Image.new("RGB", (400, 400), (245, 245, 245))
+    ImageDraw.Draw(image).polygon([(120, 60), (280, 60), (330, 340), (70, 340)], fill=colour)
+    image.save(path)
+
+
+def write_catalog(folder: Path) -> Path:
+    garment_photo(folder / "red.jpg", (200, 40, 40))
+    garment_photo(folder / "navy.png", (30, 42, 70))
+    (folder / "broken.jpg").write_bytes(b"not an image")
+    rows = [
+        ["product_id", "title_en", "title_fr", "category", "price", "product_url", "image", "sizes", "stock"],
+        ["P1", "Red skirt", "Jupe rouge", "skirt", "39.90", "https://shop/p1", "red.jpg", "S|M", "S:2|M:0"],
+        ["P2", "Navy skirt", "Jupe marine", "skirt", "45", "https://shop/p2", "navy.png", "M", "M:1"],
+        ["P3", "Broken", "Cassé", "skirt", "10", "https://shop/p3", "broken.jpg", "", ""],
+        ["P4", "Free", "Gratuit", "skirt", "-5", "https://shop/p4", "red.jpg", "", ""],
+        ["P5", "", "Sans titre", "skirt", "12", "https://shop/p5", "red.jpg", "", ""],
+        ["P6", "Escape", "Évasion", "skirt", "12", "https://shop/p6", "../../etc/passwd", "", ""],
+    ]
+    path = folder / "catalog.csv"
+    with path.open("w", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    return path
+
+
+def test_csv_import_reports_bad_rows_and_keeps_good_ones(settings: Settings, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["catalog", "import", str(write_catalog(tmp_path))])
+    assert result.exit_code == 0, result.output
+    assert "added 2" in result.output and "rejected 4" in result.output
+    for product_id in ("P3", "P4", "P5", "P6"):
+        assert f"({product_id})" in result.output
+    services = Services(settings)
+    assert len(services.index) == 2
+    again = runner.invoke(app, ["catalog", "import", str(tmp_path / "catalog.csv")])
+    assert "unchanged 2" in again.output
+
+
+def test_csv_without_required_columns_fails_clearly(settings: Settings, tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("id,name\n1,shirt\n")
+    result = runner.invoke(app, ["catalog", "import", str(path)])
+    assert result.exit_code == 1
+    assert "missing column" in result.output
+
+
+def test_index_rebuild_restores_a_lost_index(settings: Settings, tmp_path: Path) -> None:
+    runner.invoke(app, ["catalog", "import", str(write_catalog(tmp_path))])
+    for file in settings.index_dir.iterdir():
+        file.unlink()
+    result = runner.invoke(app, ["index", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "2 items" in result.output
+    assert len(Services(settings).index) == 2
+
+
+def test_demo_catalog_is_built_once(settings: Settings) -> None:
+    first = runner.invoke(app, ["catalog", "demo", "--size", "24", "--seed", "3"])
+    assert first.exit_code == 0, first.output
+    assert "added 24" in first.output
+    second = runner.invoke(app, ["catalog", "demo", "--size", "24", "--seed", "3"])
+    assert "already built" in second.output
+    assert len(Services(settings).index) == 24
