@@ -26,12 +26,17 @@ GRAPHICS: Final[tuple[str, ...]] = ("bullseye", "star", "band", "frame")
 SHEET: Final[int] = 640  # side of a cached sheet: the largest garment box (512) plus the largest period
 
 
-def pattern_map(pattern: str, height: int, width: int, rng: np.random.Generator) -> np.ndarray:
-    """Where the motif colour shows on a garment box of this size: float32 (height, width) in [0, 1]."""
+def pattern_map(
+    pattern: str, height: int, width: int, rng: np.random.Generator, centre: tuple[float, float] | None = None
+) -> np.ndarray:
+    """Where the motif colour shows on a garment box of this size: float32 (height, width) in [0, 1].
+
+    centre (row, column) is where a graphic print goes; by default the chest of a top.
+    """
     if pattern == "solid":
         return np.zeros((height, width), np.float32)
     if pattern == "graphic":
-        return _graphic(height, width, rng)
+        return _graphic(height, width, rng, centre or (0.42 * height, 0.5 * width))
     period = int(rng.choice(PERIODS[pattern]))
     variant = int(rng.integers(VARIANTS[pattern]))
     dy, dx = (int(v) for v in rng.integers(0, period, size=2))
@@ -103,10 +108,10 @@ def _flowers(y: np.ndarray, x: np.ndarray, period: int, variant: int) -> np.ndar
     return np.asarray(np.maximum(flower, bud), np.float32)
 
 
-def _graphic(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
+def _graphic(height: int, width: int, rng: np.random.Generator, centre: tuple[float, float]) -> np.ndarray:
     """One large print on the chest (or the middle of a shoe or bag): bullseye, star, band or frame."""
     kind = GRAPHICS[int(rng.integers(len(GRAPHICS)))]
-    cy, cx = 0.42 * height, 0.5 * width
+    cy, cx = centre
     size = float(rng.uniform(0.17, 0.23)) * min(height, width)
     out = np.zeros((height, width), np.float32)
     if kind == "band":  # a wide chest band with a thin one under it, across the whole garment

@@ -22,12 +22,13 @@ _THRESHOLD: Final[float] = 0.15  # the outline, as a share of the garment's typi
 _CAP: Final[float] = 0.6  # brighter than this share counts as plain fabric
 _SMOOTH: Final[float] = 0.6  # blur of the outline, in source pixels: round curves, no staircase
 _FLAT: Final[float] = 0.05  # slowest outline slope considered, so the antialiased rim stays one pixel wide
+_SHADING_BLUR: Final[float] = 0.9  # softening of the folds, in source pixels: keeps folds, drops print noise
 _RIM: Final[int] = 6  # the garment darkens slightly over this many pixels inside its outline
 _RIM_DEPTH: Final[float] = 0.25
 _HIGHLIGHT: Final[float] = 1.06  # the brightest a fold may light the fabric
-_CONTRAST: Final[float] = 24.0  # every fabric channel stays this much darker than the backdrop (0..255)
+_CONTRAST: Final[float] = 24.0  # white fabric stays this much darker than its backdrop (0..255)
 _PALE: Final[int] = 200  # a colour whose every channel is above this is white-like
-_PALE_DEPTH: Final[float] = 0.6  # white-like fabric shades this much as deeply as other colours
+_PALE_DEPTH: Final[float] = 0.3  # white-like fabric shades this much as deeply as other colours
 _SHADOW_SCALE: Final[int] = 8  # the shadow is blurred on a 64x64 copy: cheap and soft
 _RGB = tuple[int, int, int]
 
@@ -72,14 +73,14 @@ def render_packshot(
     mask, alpha = _outline(shape, scale)
     out_h, out_w = mask.shape
     pale = min(base) > _PALE or min(motif) > _PALE  # white fabric goes on the brightest backdrops
-    backdrop = float(rng.uniform(246, 253) if pale else rng.uniform(232, 249))
+    backdrop = float(rng.uniform(250, 254) if pale else rng.uniform(232, 249))
     brightness = _enlarge(_shading_source(shape), out_w, out_h) / shape.level
-    ceiling = backdrop - _CONTRAST
+    ceiling = backdrop - _CONTRAST if pale else 255.0  # only white could blend into the backdrop
     if min(base) > _PALE:  # white fabric: its brightest fold just under the ceiling, gentler folds
         shade = _shade(brightness, alpha, ceiling / max(base), _PALE_DEPTH)
     else:
         shade = _shade(brightness, alpha, _HIGHLIGHT, 1.0)
-    cover = pattern_map(pattern, out_h, out_w, rng)
+    cover = pattern_map(pattern, out_h, out_w, rng, _print_centre(shape, scale))
     garment = _colour(shade, cover, base, motif, ceiling)
     x0, y0 = _place(out_w, rng), _place(out_h, rng)
     photo = _background(backdrop, rng)
@@ -104,6 +105,14 @@ def _outline(shape: Silhouette, scale: float) -> tuple[np.ndarray, Image.Image]:
     return field >= shape.threshold, Image.fromarray(alpha, "L")
 
 
+def _print_centre(shape: Silhouette, scale: float) -> tuple[float, float]:
+    """Where a graphic print goes: a little above the middle of the garment's fabric."""
+    fabric = shape.grey >= shape.threshold
+    height, width = shape.grey.shape
+    row, col = ndimage.center_of_mass(fabric) if fabric.any() else (height / 2 - 0.5, width / 2 - 0.5)
+    return (float(row) + 0.5 - 0.08 * height) * scale, (float(col) + 0.5) * scale
+
+
 def _enlarge(grey: np.ndarray, width: int, height: int) -> np.ndarray:
     """Bicubic enlargement of a small float picture: smooth curves instead of square pixels."""
     return np.asarray(Image.fromarray(grey, "F").resize((width, height), Image.Resampling.BICUBIC))
@@ -113,7 +122,7 @@ def _shading_source(shape: Silhouette) -> np.ndarray:
     """The grey picture softened, and spread two pixels past the outline so edges do not turn dark."""
     grey = shape.grey
     spread = np.where(grey >= shape.threshold, grey, ndimage.grey_dilation(grey, size=(5, 5)))
-    return np.asarray(ndimage.gaussian_filter(spread, 0.6), np.float32)
+    return np.asarray(ndimage.gaussian_filter(spread, _SHADING_BLUR), np.float32)
 
 
 def _shade(brightness: np.ndarray, alpha: Image.Image, top: float, depth: float) -> np.ndarray:
@@ -121,10 +130,11 @@ def _shade(brightness: np.ndarray, alpha: Image.Image, top: float, depth: float)
 
     depth 1 keeps the folds as deep as the grey picture says; smaller values soften them.
     """
-    shade = np.clip(0.55 + 0.5 * np.sqrt(np.maximum(brightness, 0)), 0.55, _HIGHLIGHT)
-    shade = top * (1 - depth * (1 - shade / _HIGHLIGHT))
+    lit = np.clip(0.55 + 0.5 * np.sqrt(np.maximum(brightness, 0)), 0.55, _HIGHLIGHT)
+    shade: np.ndarray = (top * (1 - depth * (1 - lit / _HIGHLIGHT))).astype(np.float32)
     rim = np.asarray(alpha.filter(ImageFilter.BoxBlur(_RIM)), np.float32) * np.float32(_RIM_DEPTH / 255)
-    return (shade * (rim + np.float32(1 - _RIM_DEPTH))).astype(np.float32)
+    shade *= rim + np.float32(1 - _RIM_DEPTH)
+    return shade
 
 
 def _colour(shade: np.ndarray, cover: np.ndarray, base: _RGB, motif: _RGB, ceiling: float) -> np.ndarray:

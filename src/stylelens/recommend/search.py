@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -12,8 +12,10 @@ from stylelens.index.base import IndexFilter, Neighbour, VectorIndex
 from stylelens.recommend.reasons import reasons_for
 from stylelens.storage.models import Product
 from stylelens.vision.analysis import Garment, GarmentAnalyser
-from stylelens.vision.decode import decode_image
+from stylelens.vision.decode import decode_photo
 
+# Photos are read at about this many pixels a side; regions are reported in the uploaded image's pixels.
+WORK_SIDE = 512
 # How many unfiltered neighbours vote for the garment's category (vision v1: the catalog names the garment).
 CATEGORY_VOTERS = 15
 
@@ -72,8 +74,11 @@ class VisualSearch:
 
     def search(self, photo: bytes, query: SearchQuery) -> SearchAnswer:
         """Decode the photo in memory, read its garments, rank the catalog for the chosen one."""
-        image = decode_image(photo, max_bytes=self.max_bytes, max_pixels=self.max_pixels)
-        garments = self.analyser.analyse(image)
+        image, (width, height) = decode_photo(
+            photo, max_bytes=self.max_bytes, max_pixels=self.max_pixels, work_side=WORK_SIDE
+        )
+        sx, sy = width / image.width, height / image.height
+        garments = [replace(g, region=g.region.scaled(sx, sy)) for g in self.analyser.analyse(image)]
         found = [FoundGarment(g, self._category(g)) for g in garments]
         chosen = found[min(query.garment, len(found) - 1)]
         neighbours = self.index.search(chosen.garment.embedding, query.limit, query.where)

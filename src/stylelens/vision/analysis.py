@@ -27,6 +27,11 @@ class Region:
     h: int
 
 
+    def scaled(self, sx: float, sy: float) -> Region:
+        """The same box in an image sx times wider and sy times taller."""
+        return Region(round(self.x * sx), round(self.y * sy), round(self.w * sx), round(self.h * sy))
+
+
 @dataclass(frozen=True)
 class Garment:
     """One garment found in a photo."""

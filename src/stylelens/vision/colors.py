@@ -28,7 +28,7 @@ _EPS: Final = 216 / 24389
 _KAPPA: Final = 24389 / 27
 
 MIN_SHARE: Final[float] = 0.08  # colours under this share of the garment are dropped
-SAMPLE_SIZE: Final[int] = 6000  # pixels clustered; enough for 1% precision, fast on a 40 MP photo
+SAMPLE_SIZE: Final[int] = 1500  # pixels clustered: shares to about 2%, in a few milliseconds
 CLUSTERS: Final[int] = 6
 LIGHTNESS_WEIGHT: Final[float] = 0.4  # in the clustering space; hue and chroma count fully
 SHADE_RANGE: Final[float] = 0.3  # darkest shadow (or highlight) as a factor of the lit colour's luminance
@@ -124,7 +124,7 @@ def _sample(rgb: NDArray[np.uint8], mask: NDArray[np.bool_]) -> NDArray[np.uint8
     return np.asarray(flat[chosen], dtype=np.uint8)
 
 
-def _kmeans(points: FloatArray, k: int, iterations: int = 20) -> NDArray[np.intp]:
+def _kmeans(points: FloatArray, k: int, iterations: int = 12) -> NDArray[np.intp]:
     """Cluster labels from k-means with k-means++ seeding; deterministic (seed 0)."""
     rng = np.random.default_rng(0)
     k = min(k, len(np.unique(points, axis=0)))

@@ -21,7 +21,7 @@ from stylelens.vision.colors import srgb_to_lab
 BoolArray = NDArray[np.bool_]
 FloatArray = NDArray[np.float64]
 
-WORK_SIDE: Final[int] = 256
+WORK_SIDE: Final[int] = 128
 BORDER: Final[float] = 0.04  # border band, as a fraction of the shorter side
 MIN_DISTANCE: Final[float] = 12.0  # CIELAB distance from the background that always counts as garment
 NOISE_FACTOR: Final[float] = 4.0  # ... or this many robust deviations of the background, if more
