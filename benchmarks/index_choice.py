@@ -89,8 +89,9 @@ def main() -> None:
     truth_filtered = [[int(pks[i]) for i in row] for row in np.argsort(-scores, axis=1)[:, :K]]
 
     start = time.perf_counter()
-    hnsw = HnswIndex(Path(tempfile.mkdtemp()) / "index", vectors.shape[1], m=M, ef_construction=EF_CONSTRUCTION,
-                     ef_search=EF_SEARCH)
+    hnsw = HnswIndex(
+        Path(tempfile.mkdtemp()) / "index", vectors.shape[1], m=M, ef_construction=EF_CONSTRUCTION, ef_search=EF_SEARCH
+    )
     rebuild_index(services.sessions, hnsw)
     hnsw_build = time.perf_counter() - start
 
@@ -112,9 +113,11 @@ def main() -> None:
             int(i) for i in index.search(q[None], K, params=params)[1][0] if i >= 0
         ],
     }
-    print(f"machine: {machine()}; {len(pks)} catalog embeddings of dim {vectors.shape[1]} "
-          f"(MobileNetV2, demo catalog); {args.queries} shopper-style queries; M={M} efC={EF_CONSTRUCTION} "
-          f"ef={EF_SEARCH}; one thread")
+    print(
+        f"machine: {machine()}; {len(pks)} catalog embeddings of dim {vectors.shape[1]} "
+        f"(MobileNetV2, demo catalog); {args.queries} shopper-style queries; M={M} efC={EF_CONSTRUCTION} "
+        f"ef={EF_SEARCH}; one thread"
+    )
     print(f"build: hnswlib {hnsw_build:.1f} s (from the database), faiss {faiss_build:.1f} s")
     for name, fn in runs.items():
         found, times = timed_queries(fn, queries)

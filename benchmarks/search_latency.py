@@ -49,18 +49,23 @@ def main() -> None:
     args = parser.parse_args()
 
     services = demo_services(args.size)
-    product_id = services.sessions().execute(__import__("sqlalchemy").text("select product_id from products "
-                                                                           "order by pk limit 1")).scalar_one()
+    product_id = (
+        services.sessions()
+        .execute(__import__("sqlalchemy").text("select product_id from products order by pk limit 1"))
+        .scalar_one()
+    )
     photo = shopper_jpeg(services, product_id)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(services.settings, services), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(services.settings, services), host="127.0.0.1", port=port, log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
         time.sleep(0.05)
 
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+
         def request() -> None:
             response = client.post("/v1/search", files={"image": ("photo.jpg", photo, "image/jpeg")})
             response.raise_for_status()
@@ -78,10 +83,15 @@ def main() -> None:
     model = timings_ms(lambda: services.embedder.predict(tensor), args.requests)
     embed = timings_ms(lambda: services.embedder.embed([image], [mask]), args.requests)
 
-    print(f"machine: {machine()}; catalog: {len(services.index)} products; photo: 1024x1024 JPEG, "
-          f"{len(photo) // 1024} KB; {args.requests} requests each, sequential")
-    rows = [("whole POST /v1/search (HTTP, loopback)", whole), ("backbone inference alone (ONNX Runtime)", model),
-            ("embedder call (preprocess + inference)", embed)]
+    print(
+        f"machine: {machine()}; catalog: {len(services.index)} products; photo: 1024x1024 JPEG, "
+        f"{len(photo) // 1024} KB; {args.requests} requests each, sequential"
+    )
+    rows = [
+        ("whole POST /v1/search (HTTP, loopback)", whole),
+        ("backbone inference alone (ONNX Runtime)", model),
+        ("embedder call (preprocess + inference)", embed),
+    ]
     for name, samples in rows:
         p50, p95 = p50_p95(samples)
         print(f"{name:42s} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")

@@ -29,8 +29,13 @@ console = Console(stderr=True)
 @contextmanager
 def progress(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
     """A progress bar on stderr; yields the function that advances it."""
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-               TimeRemainingColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=console) as bar:
         task = bar.add_task(description, total=total)
         yield lambda n: bar.advance(task, n)
@@ -53,8 +58,9 @@ def serve(
 
     settings = get_settings()
     configure_logging()
-    uvicorn.run(create_app(settings), host=host or settings.api.host, port=port or settings.api.port,
-                log_level="warning")
+    uvicorn.run(
+        create_app(settings), host=host or settings.api.host, port=port or settings.api.port, log_level="warning"
+    )
 
 
 @models_app.command("prepare")
@@ -114,8 +120,9 @@ def catalog_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fa
             report = services.ingestor.ingest(items, on_progress=advance)
     except StyleLensError as exc:
         _fail(exc)
-    console.print(f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, "
-                  f"rejected {len(errors)}")
+    console.print(
+        f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, rejected {len(errors)}"
+    )
     for error in errors:
         console.print(f"  line {error.line} ({error.product_id}): {error.reason}")
     if errors and not report.processed:

@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from stylelens.api.app import create_app
-from stylelens.config import Settings
 from stylelens.catalog.demo_feed import demo_catalog_items
+from stylelens.config import Settings
 from stylelens.services import Services
 
 DEMO_SEED = 7
@@ -18,9 +18,7 @@ DEMO_SIZE = 2400
 
 
 @pytest.fixture(scope="session")
-def demo_services(
-    tmp_path_factory: pytest.TempPathFactory, make_settings: Callable[[Path], Settings]
-) -> Services:
+def demo_services(tmp_path_factory: pytest.TempPathFactory, make_settings: Callable[[Path], Settings]) -> Services:
     settings = make_settings(tmp_path_factory.mktemp("demo"))
     services = Services(settings)
     services.ingestor.ingest(demo_catalog_items(DEMO_SEED, DEMO_SIZE, settings.catalog.shop_url))

@@ -19,8 +19,12 @@ def unit_vectors(n: int, seed: int = 0) -> np.ndarray:
 
 
 def attrs(i: int) -> ItemAttributes:
-    return ItemAttributes(category=("shirt", "dress", "coat")[i % 3], price=10.0 + i, in_stock=i % 2 == 0,
-                          colors=(("navy", "white", "red")[i % 3],))
+    return ItemAttributes(
+        category=("shirt", "dress", "coat")[i % 3],
+        price=10.0 + i,
+        in_stock=i % 2 == 0,
+        colors=(("navy", "white", "red")[i % 3],),
+    )
 
 
 @pytest.fixture

@@ -77,7 +77,12 @@ async def _request_context(request: Request, call_next: Callable[[Request], Awai
     elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
     log.info(
         "request",
-        extra={"request_id": rid, "method": request.method, "path": request.url.path,
-               "status": response.status_code, "ms": elapsed_ms},
+        extra={
+            "request_id": rid,
+            "method": request.method,
+            "path": request.url.path,
+            "status": response.status_code,
+            "ms": elapsed_ms,
+        },
     )
     return response

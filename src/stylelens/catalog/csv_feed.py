@@ -29,9 +29,7 @@ class RowError:
     reason: str
 
 
-def read_csv_catalog(
-    path: Path, *, max_bytes: int, max_pixels: int, errors: list[RowError]
-) -> Iterator[CatalogItem]:
+def read_csv_catalog(path: Path, *, max_bytes: int, max_pixels: int, errors: list[RowError]) -> Iterator[CatalogItem]:
     """Yield the valid products of a CSV file; append one RowError per row that cannot be imported."""
     with path.open(newline="", encoding="utf-8-sig") as handle, httpx.Client(timeout=20) as client:
         reader = csv.DictReader(handle)

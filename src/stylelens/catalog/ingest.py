@@ -86,7 +86,9 @@ class CatalogIngestor:
 
     def _ingest_batch(self, batch: list[CatalogItem], report: IngestReport) -> None:
         jpegs = [encode_jpeg(item.image, quality=92) for item in batch]
-        hashes = [item.product.content_hash(hashlib.sha256(j).hexdigest()) for item, j in zip(batch, jpegs, strict=True)]
+        hashes = [
+            item.product.content_hash(hashlib.sha256(j).hexdigest()) for item, j in zip(batch, jpegs, strict=True)
+        ]
         with transaction(self.sessions) as session:
             ids = [item.product.product_id for item in batch]
             query = select(Product).where(Product.product_id.in_(ids)).options(selectinload(Product.embedding))

@@ -97,10 +97,13 @@ class VisualSearch:
 
     def _hits(self, neighbours: list[Neighbour], chosen: FoundGarment) -> list[SearchHit]:
         with self.sessions() as session:
-            rows = {p.pk: p for p in session.scalars(select(Product).where(Product.pk.in_([n.label for n in neighbours])))}
+            rows = {
+                p.pk: p for p in session.scalars(select(Product).where(Product.pk.in_([n.label for n in neighbours])))
+            }
         return [
-            SearchHit(rows[n.label], n.score, reasons_for(rows[n.label], n.score, chosen.garment, chosen.category.label))
+            SearchHit(
+                rows[n.label], n.score, reasons_for(rows[n.label], n.score, chosen.garment, chosen.category.label)
+            )
             for n in neighbours
             if n.label in rows
         ]
-

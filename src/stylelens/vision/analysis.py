@@ -26,7 +26,6 @@ class Region:
     w: int
     h: int
 
-
     def scaled(self, sx: float, sy: float) -> Region:
         """The same box in an image sx times wider and sy times taller."""
         return Region(round(self.x * sx), round(self.y * sy), round(self.w * sx), round(self.h * sy))

@@ -135,9 +135,7 @@ def _kmeans(points: FloatArray, k: int, iterations: int = 12) -> NDArray[np.intp
     labels = np.zeros(len(points), dtype=np.intp)
     for _ in range(iterations):
         labels = ((points[:, None, :] - centres[None]) ** 2).sum(-1).argmin(1)
-        moved = np.array(
-            [points[labels == j].mean(0) if (labels == j).any() else centres[j] for j in range(k)]
-        )
+        moved = np.array([points[labels == j].mean(0) if (labels == j).any() else centres[j] for j in range(k)])
         if np.allclose(moved, centres):
             break
         centres = moved

@@ -25,6 +25,9 @@ def readyz(services: ServicesDep) -> JSONResponse:
     database = is_reachable(services.engine)
     ready = models and database
     body = Readiness(
-        status="ready" if ready else "not ready", models_loaded=models, database=database, catalog_items=len(services.index)
+        status="ready" if ready else "not ready",
+        models_loaded=models,
+        database=database,
+        catalog_items=len(services.index),
     )
     return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
