@@ -9,7 +9,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from stylelens.storage.db import make_engine, upgrade
-from stylelens.storage.models import Base
+from stylelens.storage.registry import metadata
 
 
 def test_migrations_match_models_and_are_repeatable(tmp_path: Path) -> None:
@@ -18,5 +18,5 @@ def test_migrations_match_models_and_are_repeatable(tmp_path: Path) -> None:
     upgrade(engine)  # a second run is a no-op
     assert {"products", "product_embeddings", "alembic_version"} <= set(inspect(engine).get_table_names())
     with engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        diff = compare_metadata(MigrationContext.configure(connection), metadata)
     assert diff == []

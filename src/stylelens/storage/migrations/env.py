@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from stylelens.storage.models import Base
+from stylelens.storage.registry import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # `alembic` command line: use the configured URL
@@ -13,6 +13,6 @@ if connection is None:  # `alembic` command line: use the configured URL
 
     connection = create_engine(get_settings().storage.resolved_database_url()).connect()
 
-context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
 with context.begin_transaction():
     context.run_migrations()

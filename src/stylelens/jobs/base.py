@@ -1,0 +1,31 @@
+"""The job queue contract: a database table on the embedded default, Azure Storage Queue on Azure.
+
+At-least-once delivery: a claimed job that is not completed before its lease ends is handed out again, so a
+job's work must be idempotent (catalog jobs compare content hashes; webhooks carry a delivery id).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Job:
+    """One unit of background work."""
+
+    id: str
+    kind: str  # e.g. "catalog.ingest", "events.deliver"
+    payload: dict[str, Any]
+    attempts: int = 0
+    receipt: str = ""  # backend's claim token (Azure pop receipt); empty for the database queue
+
+
+class JobQueue(Protocol):
+    """A durable queue of jobs shared by the API, the CLI and the workers."""
+
+    def enqueue(self, kind: str, payload: dict[str, Any]) -> str: ...
+    def claim(self, worker: str, lease_seconds: float = 60.0) -> Job | None: ...
+    def complete(self, job: Job) -> None: ...
+    def release(self, job: Job, error: str, retry_in: float = 0.0) -> None: ...
+    def pending(self) -> int: ...

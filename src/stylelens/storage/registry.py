@@ -1,0 +1,11 @@
+"""Every table of StyleLens, imported in one place so migrations and tests see the whole schema.
+
+Each part of the product keeps its tables in its own module; add the module here.
+"""
+
+from __future__ import annotations
+
+from stylelens.storage import models  # noqa: F401  (catalog)
+from stylelens.storage.models import Base
+
+metadata = Base.metadata
