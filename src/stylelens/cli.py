@@ -74,6 +74,9 @@ def models_prepare() -> None:
     settings = get_settings()
     with console.status("Preparing models"):
         paths = prepare_models(settings.models_dir)
+        from stylelens.training.export_text import prepare_text_model  # MiniLM for text match (recommend)
+
+        paths.append(prepare_text_model(settings.models_dir))
     for path in paths:
         console.print(f"model ready: {path}")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -19,6 +20,7 @@ class StorageSettings(BaseModel):
     data_dir: Path = Path("var")
     database_url: str = ""  # empty: sqlite file under data_dir
     blob_dir: Path | None = None  # empty: data_dir / "blobs"
+    blob_backend: Literal["local", "azure"] = "local"  # azure: Azure Blob Storage, see AzureSettings
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'stylelens.db'}"
@@ -38,8 +40,9 @@ class VisionSettings(BaseModel):
 
 
 class IndexSettings(BaseModel):
-    """The in-process approximate nearest-neighbour index."""
+    """The approximate nearest-neighbour index: in process (hnsw) or in PostgreSQL (pgvector)."""
 
+    backend: Literal["hnsw", "pgvector"] = "hnsw"  # pgvector: needs a postgresql+psycopg database_url
     path: Path | None = None  # empty: data_dir / "index"
     m: int = 32
     ef_construction: int = 200
@@ -71,6 +74,100 @@ class CatalogSettings(BaseModel):
     shop_url: str = "https://shop.fashion-insta.example"
 
 
+class RecommendSettings(BaseModel):
+    """How results are ranked and personalised; docs/how-recommendations-work.md is generated from these."""
+
+    personalisation: bool = True  # False: nobody's ranking is personalised and no taste profile is built
+    candidates: int = Field(default=200, ge=10, le=2000)  # items read from the index before re-ranking
+    visual_weight: float = Field(default=1.0, ge=0)
+    text_weight: float = Field(default=0.5, ge=0)  # MiniLM match of the query text with titles/descriptions
+    attribute_weight: float = Field(default=0.3, ge=0)  # same colour / kind of garment as the query
+    taste_weight: float = Field(default=1.2, ge=0)  # closeness to the shopper's taste profile
+    size_weight: float = Field(default=0.2, ge=0)  # in stock in the shopper's size
+    diversity: float = Field(default=0.15, ge=0, le=1)  # MMR: 0 = pure relevance, 1 = pure novelty
+    duplicate_similarity: float = Field(default=0.985, gt=0, le=1)  # above this, two items count as one
+    min_visual_similarity: float = Field(default=0.3, ge=-1, le=1)  # relevance cut-off for photo queries
+    out_of_stock: Literal["demote", "hide"] = "demote"
+    brand_boosts: dict[str, float] = Field(default_factory=dict)  # e.g. {"Nordvik": 0.1}
+    category_boosts: dict[str, float] = Field(default_factory=dict)
+    taste_half_life_days: float = Field(default=30.0, gt=0)
+    taste_centres: int = Field(default=3, ge=1, le=10)
+    experiment: str = "ranking-v1"  # A/B: shoppers are split by a hash of this name and their id
+    treatment_share: float = Field(default=1.0, ge=0, le=1)  # share of shoppers in the personalised arm
+
+
+class IntegrationSettings(BaseModel):
+    """The shop's systems: feed sync, image fetching, jobs, inbound and outbound webhooks."""
+
+    fetch_concurrency: int = Field(default=8, ge=1, le=64)
+    fetch_timeout_s: float = 10.0
+    fetch_retries: int = Field(default=3, ge=0, le=10)
+    image_max_bytes: int = 10 * 1024 * 1024
+    image_max_pixels: int = 40_000_000
+    feed_max_bytes: int = 8 * 1024**3
+    job_lease_s: float = 60.0
+    job_max_attempts: int = 8
+    webhook_secrets: dict[str, str] = Field(default_factory=dict)  # source name -> shared secret
+    webhook_tolerance_s: float = 300.0
+    events_forward_url: str = ""  # empty: shopper events are kept, not forwarded
+    events_forward_secret: str = ""
+
+
+class JobsSettings(BaseModel):
+    """Where background jobs wait: a database table (embedded) or an Azure Storage queue."""
+
+    backend: Literal["database", "azure"] = "database"
+
+
+class AzureSettings(BaseModel):
+    """Azure services, used when a backend setting names them. A connection string locally (Azurite);
+    in production the account URLs and the managed identity, so no storage key exists anywhere."""
+
+    storage_connection_string: str = ""
+    blob_account_url: str = ""  # e.g. https://<account>.blob.core.windows.net
+    queue_account_url: str = ""  # e.g. https://<account>.queue.core.windows.net
+    blob_container: str = "stylelens"
+    jobs_queue: str = "stylelens-jobs"
+    managed_identity_client_id: str = ""  # the user-assigned identity; empty: DefaultAzureCredential
+
+
+class TelemetrySettings(BaseModel):
+    """OpenTelemetry traces, metrics and logs; exported to Azure Monitor when a connection string is set."""
+
+    enabled: bool = False
+    service_name: str = "stylelens-api"
+    azure_monitor_connection_string: str = ""  # Application Insights; empty: nothing leaves the process
+    sample_ratio: float = Field(default=1.0, ge=0, le=1)
+
+
+class PrivacySettings(BaseModel):
+    """Shoppers' personal data: consent policy, saved photos, pseudonyms (privacy/)."""
+
+    policy_version: str = "2026-11-01"
+    photo_retention_days: int = Field(default=30, ge=1, le=3650)
+    # Secrets come from the environment (or Key Vault on Azure, injected as env); empty: a key file under data_dir.
+    photo_key: str = ""  # base64url 32-byte AES-GCM key for saved photos at rest
+    pseudonym_key: str = ""  # HMAC key turning shopper ids and IPs into pseudonyms for logs and audit
+
+
+class AuthSettings(BaseModel):
+    """How shoppers sign in (auth/): OpenID Connect, local accounts, anonymous device sessions."""
+
+    oidc_issuer: str = ""  # e.g. https://<tenant>.ciamlogin.com/<tenant-id>/v2.0; empty: OIDC sign-in is off
+    oidc_audience: str = ""  # the app's client id
+    oidc_jwks_url: str = ""  # empty: read from the issuer's /.well-known/openid-configuration
+    local_accounts: bool = True
+    session_days: int = Field(default=30, ge=1, le=365)
+
+
+class SecuritySettings(BaseModel):
+    """Rate limits and request limits per client (api/security.py)."""
+
+    search_per_minute: int = Field(default=120, ge=1)
+    sign_in_per_minute: int = Field(default=10, ge=1)
+    max_body_bytes: int = 16 * 1024 * 1024  # above vision.max_bytes: the multipart envelope
+
+
 class Settings(BaseSettings):
     """Every StyleLens setting, grouped by the part of the product it steers."""
 
@@ -81,6 +178,14 @@ class Settings(BaseSettings):
     index: IndexSettings = Field(default_factory=IndexSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     catalog: CatalogSettings = Field(default_factory=CatalogSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
+    jobs: JobsSettings = Field(default_factory=JobsSettings)
+    azure: AzureSettings = Field(default_factory=AzureSettings)
+    telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
+    integration: IntegrationSettings = Field(default_factory=IntegrationSettings)
+    recommend: RecommendSettings = Field(default_factory=RecommendSettings)
 
     @property
     def models_dir(self) -> Path:

@@ -5,6 +5,7 @@ Each part of the product keeps its tables in its own module; add the module here
 
 from __future__ import annotations
 
+import stylelens.storage.integration_models  # noqa: F401  (shop integration)
 from stylelens.storage import models  # noqa: F401  (catalog)
 from stylelens.storage.models import Base
 
