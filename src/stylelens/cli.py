@@ -23,6 +23,10 @@ models_app = typer.Typer(help="The vision models.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(index_app, name="index")
 app.add_typer(models_app, name="models")
+apikey_app = typer.Typer(help="API keys for the shop's systems.", no_args_is_help=True)
+app.add_typer(apikey_app, name="apikey")
+eval_app = typer.Typer(help="Offline evaluation reports.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
 console = Console(stderr=True)
 
 
@@ -143,5 +147,162 @@ def index_rebuild() -> None:
     console.print(f"index rebuilt: {count} items")
 
 
+@catalog_app.command("sync")
+def catalog_sync(
+    source: Annotated[str, typer.Argument(help="Feed URL or file")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would change; change nothing")] = False,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="merchant-xml, merchant-tsv, shopify or csv (default: guessed)")
+    ] = None,
+    mapping: Annotated[Path | None, typer.Option(help="Column-mapping JSON for a CSV feed")] = None,
+    enqueue: Annotated[bool, typer.Option("--enqueue", help="Queue the sync for a worker instead")] = False,
+    report_file: Annotated[Path | None, typer.Option("--report", help="Also write the report as JSON")] = None,
+) -> None:
+    """Make the catalog equal to a feed: add, update, delete; only changed images are fetched again."""
+    import json
+
+    from stylelens.catalog.sync import sync_source
+    from stylelens.jobs.handlers import SYNC_KIND
+
+    settings = get_settings()
+    services = Services(settings)
+    if enqueue:
+        job = services.job_queue.enqueue(SYNC_KIND, {"source": source, "format": fmt, "mapping": str(mapping or "")})
+        console.print(f"sync queued: job {job}")
+        return
+    try:
+        with progress(f"Syncing {source[-60:]}", None) as advance:
+            report = sync_source(
+                services.catalog_sync,
+                source,
+                fmt=fmt,
+                mapping=str(mapping) if mapping else None,
+                shop_url=settings.catalog.shop_url,
+                max_bytes=settings.integration.feed_max_bytes,
+                dry_run=dry_run,
+                on_progress=advance,
+            )
+    except StyleLensError as exc:
+        _fail(exc)
+    for line in report.diff:
+        typer.echo(line)
+    console.print(("[dry run] " if dry_run else "") + report.summary())
+    for item in report.rejections[:50]:
+        console.print(f"  rejected {item['at']} ({item['product_id']}): {item['reason']}")
+    for item in report.failures[:50]:
+        console.print(f"  image failed ({item['product_id']}): {item['error']}")
+    if report_file:
+        report_file.write_text(json.dumps(report.as_dict(), indent=2, default=str))
+    if report.feed_error and not report.seen:
+        raise typer.Exit(1)
+
+
+@app.command()
+def worker(
+    until_idle: Annotated[bool, typer.Option(help="Stop when no job is due (batch runs, tests)")] = False,
+    sync_feed: Annotated[str | None, typer.Option(help="Feed URL to sync on a schedule")] = None,
+    sync_every: Annotated[float, typer.Option(help="Seconds between scheduled syncs")] = 3600.0,
+) -> None:
+    """Do queued jobs (catalog syncs, webhook changes, event deliveries) until stopped."""
+    import signal
+    import threading
+    import time
+
+    from stylelens.jobs.handlers import SYNC_KIND, job_handlers
+    from stylelens.jobs.worker import Worker
+
+    configure_logging()
+    settings = get_settings()
+    services = Services(settings)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    jobs = Worker(services.job_queue, job_handlers(services), lease_s=settings.integration.job_lease_s)
+    console.print(f"worker {jobs.name} started")
+    while not stop.is_set():
+        if sync_feed:  # one job per period, whichever worker queues it first (the key makes it unique)
+            slot = int(time.time() // sync_every)
+            services.job_queue.enqueue(SYNC_KIND, {"source": sync_feed}, key=f"schedule:{sync_feed}:{slot}")
+        jobs.run(stop, until_idle=True)
+        if until_idle and services.job_queue.pending() == 0:
+            break
+        stop.wait(1.0)
+
+
+@apikey_app.command("create")
+def apikey_create(
+    name: Annotated[str, typer.Argument(help="Who uses the key, e.g. 'shop-backend'")],
+    scope: Annotated[list[str], typer.Option(help="catalog:write and/or events:write")],
+) -> None:
+    """Issue an API key for a shop system; the key is printed once."""
+    from stylelens.auth.api_keys import create_key
+
+    try:
+        issued = create_key(Services(get_settings()).sessions, name, scope)
+    except StyleLensError as exc:
+        _fail(exc)
+    console.print(f"key {issued.key_id} ({', '.join(issued.scopes)}); store it now, it is not shown again:")
+    typer.echo(issued.token)
+
+
+@apikey_app.command("rotate")
+def apikey_rotate(
+    key_id: Annotated[str, typer.Argument()],
+    grace_hours: Annotated[float, typer.Option(help="How long the old key keeps working")] = 24.0,
+) -> None:
+    """Replace a key with a new one; the old one works for the grace period."""
+    from datetime import timedelta
+
+    from stylelens.auth.api_keys import rotate_key
+
+    try:
+        issued = rotate_key(Services(get_settings()).sessions, key_id, timedelta(hours=grace_hours))
+    except StyleLensError as exc:
+        _fail(exc)
+    console.print(f"key {issued.key_id} replaces {key_id}; store it now, it is not shown again:")
+    typer.echo(issued.token)
+
+
+@apikey_app.command("list")
+def apikey_list() -> None:
+    """The API keys (never their secrets)."""
+    from stylelens.auth.api_keys import list_keys
+
+    for key in list_keys(Services(get_settings()).sessions):
+        state = f"replaced by {key.replaced_by}, expires {key.expires_at}" if key.replaced_by else "active"
+        typer.echo(f"{key.key_id}  {key.name}  {','.join(key.scopes)}  {state}")
+
+
+from stylelens.evaluation.recommend import recommend as _eval_recommend  # noqa: E402  (recommendations)
+
+eval_app.command("recommend")(_eval_recommend)
+
+
+@app.command("explain-recommendations")
+def explain_recommendations(out: Annotated[Path, typer.Option(help="Where to write it")] = Path("docs/how-recommendations-work.md")) -> None:
+    """Write "how recommendations work" from the current settings (weights, boosts, how to turn it off)."""
+    from stylelens.recommend.explainer import how_recommendations_work
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(how_recommendations_work(get_settings()))
+    console.print(f"written: {out}")
+
+
 if __name__ == "__main__":
     app()
+
+
+privacy_app = typer.Typer(help="Shoppers' personal data: retention and erasure jobs.", no_args_is_help=True)
+app.add_typer(privacy_app, name="privacy")
+
+
+@privacy_app.command("run")
+def privacy_run() -> None:
+    """Delete saved photos past their retention period and retry unfinished erasures (run it daily)."""
+    from stylelens.privacy.retention import run_privacy_jobs
+
+    configure_logging()
+    try:
+        report = run_privacy_jobs(Services(get_settings()))
+    except StyleLensError as exc:
+        _fail(exc)
+    typer.echo(" ".join(f"{k}={v}" for k, v in report.items()))

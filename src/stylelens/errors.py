@@ -9,6 +9,10 @@ StyleLensError                 base of everything the product raises on purpose
  |    +-- CatalogFormatError   a catalog file or row we cannot import (422)
  +-- NotFound                  the thing asked for does not exist (404)
  +-- NotReady                  models or the index are not prepared yet (503)
+ +-- NotSignedIn               no valid session or token, or wrong credentials (401)
+ +-- Forbidden                 signed in, but not allowed to do this (403)
+ |    +-- ConsentRequired      the shopper has not consented to this purpose (403)
+ +-- RateLimited               too many requests from this client; retry later (429)
 """
 
 from __future__ import annotations
@@ -77,3 +81,30 @@ class NotReady(StyleLensError):
 
     status = 503
     title = "Service not ready"
+
+
+class NotSignedIn(StyleLensError):
+    """No valid session or token was presented, or the credentials are wrong."""
+
+    status = 401
+    title = "Not signed in"
+
+
+class Forbidden(StyleLensError):
+    """The caller is signed in but may not do this."""
+
+    status = 403
+    title = "Forbidden"
+
+
+class ConsentRequired(Forbidden):
+    """The shopper has not consented (or has withdrawn consent) to the purpose this step serves."""
+
+    title = "Consent required"
+
+
+class RateLimited(StyleLensError):
+    """Too many requests from this client in a short time."""
+
+    status = 429
+    title = "Too many requests"

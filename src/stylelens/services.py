@@ -9,10 +9,19 @@ from functools import cached_property
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from stylelens.auth.accounts import Accounts
+from stylelens.auth.limits import RateLimiter
+from stylelens.auth.oidc import OidcVerifier
+from stylelens.catalog.fetch import ImageFetcher
 from stylelens.catalog.ingest import CatalogIngestor
+from stylelens.catalog.sync import CatalogSync
 from stylelens.config import Settings
+from stylelens.index.base import VectorIndex
 from stylelens.index.hnsw import HnswIndex
+from stylelens.jobs.base import JobQueue
+from stylelens.privacy.office import PrivacyOffice
 from stylelens.recommend.search import VisualSearch
+from stylelens.recommend.service import Recommender
 from stylelens.storage import db
 from stylelens.storage.blobs import BlobStore, LocalBlobStore
 from stylelens.vision.analysis import GarmentAnalyser
@@ -37,6 +46,10 @@ class Services:
 
     @cached_property
     def blobs(self) -> BlobStore:
+        if self.settings.storage.blob_backend == "azure":
+            from stylelens.storage.azure_blobs import AzureBlobStore
+
+            return AzureBlobStore.from_settings(self.settings.azure)
         return LocalBlobStore(self.settings.storage.resolved_blob_dir())
 
     @cached_property
@@ -49,8 +62,14 @@ class Services:
         return GarmentAnalyser(self.embedder)
 
     @cached_property
-    def index(self) -> HnswIndex:
+    def index(self) -> VectorIndex:
         s = self.settings.index
+        if s.backend == "pgvector":
+            from stylelens.index.pgvector import PgVectorIndex
+
+            url = self.settings.storage.resolved_database_url()
+            dim = self.embedder.dim
+            return PgVectorIndex(url, dim, m=s.m, ef_construction=s.ef_construction, ef_search=s.ef_search)
         return HnswIndex(
             self.settings.index_dir, self.embedder.dim, m=s.m, ef_construction=s.ef_construction, ef_search=s.ef_search
         )
@@ -64,7 +83,63 @@ class Services:
     @cached_property
     def search(self) -> VisualSearch:
         v = self.settings.vision
-        return VisualSearch(self.analyser, self.index, self.sessions, max_bytes=v.max_bytes, max_pixels=v.max_pixels)
+        from stylelens.recommend.hook import SearchReranker  # re-ranks when taste, size or words are given
+
+        ranker = SearchReranker(self.recommender)
+        return VisualSearch(
+            self.analyser, self.index, self.sessions, max_bytes=v.max_bytes, max_pixels=v.max_pixels, ranker=ranker
+        )
+
+    @cached_property
+    def recommender(self) -> Recommender:
+        """For-you feed, similar items, complete the look, refinements; taste only under consent (recommend/)."""
+        from stylelens.recommend.wiring import build_recommender
+
+        return build_recommender(self)
+
+    @cached_property
+    def privacy(self) -> PrivacyOffice:
+        """Consents, saved photos, the audit trail and pseudonyms (privacy/)."""
+        return PrivacyOffice.build(self.settings, self.sessions, self.blobs)
+
+    @cached_property
+    def accounts(self) -> Accounts:
+        """Shoppers' sign-in: OIDC when an issuer is configured, local accounts, device sessions (auth/)."""
+        a = self.settings.auth
+        oidc = OidcVerifier(a.oidc_issuer, a.oidc_audience, a.oidc_jwks_url) if a.oidc_issuer else None
+        return Accounts(self.sessions, self.privacy.audit, a.session_days, oidc, a.local_accounts)
+
+    @cached_property
+    def rate_limiter(self) -> RateLimiter:
+        return RateLimiter()
+
+    @cached_property
+    def job_queue(self) -> JobQueue:
+        """The durable queue the workers take jobs from (a table in the catalog database by default)."""
+        if self.settings.jobs.backend == "azure":
+            from stylelens.jobs.azure_queue import AzureJobQueue
+
+            attempts = self.settings.integration.job_max_attempts
+            return AzureJobQueue.from_settings(self.settings.azure, max_attempts=attempts)
+        from stylelens.jobs.database import DatabaseJobQueue
+
+        return DatabaseJobQueue(self.sessions, max_attempts=self.settings.integration.job_max_attempts)
+
+    @cached_property
+    def image_fetcher(self) -> ImageFetcher:
+        i = self.settings.integration
+        return ImageFetcher(
+            concurrency=i.fetch_concurrency,
+            timeout_s=i.fetch_timeout_s,
+            retries=i.fetch_retries,
+            max_bytes=i.image_max_bytes,
+            max_pixels=i.image_max_pixels,
+        )
+
+    @cached_property
+    def catalog_sync(self) -> CatalogSync:
+        """Keeps the catalog equal to the shop's feeds and webhooks (catalog/sync.py)."""
+        return CatalogSync(self.ingestor, self.image_fetcher)
 
     def demo_marker(self) -> dict[str, int] | None:
         """The seed and size of the demo catalog already built here, if any."""

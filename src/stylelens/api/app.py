@@ -16,10 +16,16 @@ from fastapi.staticfiles import StaticFiles
 
 from stylelens import __version__
 from stylelens.api.problems import install_problem_handlers
-from stylelens.api.routes import health, products, search
+from stylelens.api.routes import auth as auth_routes
+from stylelens.api.routes import events as event_routes
+from stylelens.api.routes import health, me, products, search
+from stylelens.api.routes import webhooks as webhook_routes
+from stylelens.api.routes import recommend as recommend_routes
+from stylelens.api.security import install_security
 from stylelens.config import Settings, get_settings
 from stylelens.observability import request_id
 from stylelens.services import Services
+from stylelens.telemetry import install_telemetry
 
 log = logging.getLogger("stylelens.api")
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -44,14 +50,24 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.state.services = services
     install_problem_handlers(app)
+    install_security(app, settings, WEB_DIR)
     app.middleware("http")(_request_context)
+    install_telemetry(app, settings.telemetry)
     if settings.api.cors_origins:
         app.add_middleware(
-            CORSMiddleware, allow_origins=settings.api.cors_origins, allow_methods=["GET", "POST", "DELETE"]
+            CORSMiddleware,
+            allow_origins=settings.api.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
         )
     app.include_router(health.router)
     app.include_router(search.router, prefix="/v1")
     app.include_router(products.router, prefix="/v1")
+    app.include_router(auth_routes.router, prefix="/v1")
+    app.include_router(me.router, prefix="/v1")
+    app.include_router(event_routes.router, prefix="/v1")
+    app.include_router(webhook_routes.router, prefix="/v1")
+    app.include_router(recommend_routes.router, prefix="/v1")
     app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")
     return app
 

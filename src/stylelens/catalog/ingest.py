@@ -84,7 +84,11 @@ class CatalogIngestor:
         self.index.save()
         return report
 
-    def _ingest_batch(self, batch: list[CatalogItem], report: IngestReport) -> None:
+    def ingest_batch(self, batch: list[CatalogItem], report: IngestReport) -> list[Product]:
+        """Ingest one batch without saving the index (a sync saves it itself); returns the rows written."""
+        return self._ingest_batch(batch, report)
+
+    def _ingest_batch(self, batch: list[CatalogItem], report: IngestReport) -> list[Product]:
         jpegs = [encode_jpeg(item.image, quality=92) for item in batch]
         hashes = [
             item.product.content_hash(hashlib.sha256(j).hexdigest()) for item, j in zip(batch, jpegs, strict=True)
@@ -96,7 +100,7 @@ class CatalogIngestor:
             todo = [i for i, item in enumerate(batch) if _needs_work(existing.get(item.product.product_id), hashes[i])]
             report.unchanged += len(batch) - len(todo)
             if not todo:
-                return
+                return []
             analyses = self.analyser.analyse_batch([batch[i].image for i in todo], [batch[i].mask for i in todo])
             rows: list[Product] = []
             for i, garments in zip(todo, analyses, strict=True):
@@ -113,6 +117,7 @@ class CatalogIngestor:
             session.flush()
             vectors = np.stack([np.frombuffer(r.embedding.vector, dtype=np.float32) for r in rows])  # type: ignore[union-attr]
             self.index.upsert([r.pk for r in rows], vectors, [attributes_of(r) for r in rows])
+        return rows
 
     def _save(
         self, session: Session, row: Product | None, item: CatalogItem, jpeg: bytes, content_hash: str, mask: Mask

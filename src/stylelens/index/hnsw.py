@@ -10,6 +10,7 @@ import json
 import os
 import threading
 from dataclasses import asdict
+from collections.abc import Callable
 from pathlib import Path
 
 import hnswlib
@@ -18,6 +19,8 @@ import numpy as np
 from stylelens.index.base import IndexFilter, ItemAttributes, Neighbour, Vector
 
 _GRAPH = "graph.bin"
+OVERFETCH_LIMIT = 2000  # largest unfiltered k fetched before falling back to filtering inside the graph walk
+FILTER_CACHE_SIZE = 256
 _ATTRS = "attributes.json"
 
 
@@ -31,6 +34,8 @@ class HnswIndex:
         self._lock = threading.RLock()
         self._attrs: dict[int, ItemAttributes] = {}
         self._deleted: set[int] = set()  # labels whose graph slot is marked deleted
+        self._version = 0  # bumped on every change, so cached filter results are never stale
+        self._filter_cache: dict[IndexFilter, tuple[int, frozenset[int]]] = {}
         self._graph = hnswlib.Index(space="ip", dim=dim)
         if (path / _GRAPH).is_file():
             self._load()
@@ -70,38 +75,58 @@ class HnswIndex:
                 self._deleted.discard(label)
             self._graph.add_items(vectors, np.asarray(labels, dtype=np.int64), replace_deleted=False)
             self._attrs.update(zip(labels, attributes, strict=True))
+            self._version += 1
 
     def set_attributes(self, label: int, attributes: ItemAttributes) -> None:
         """Change what filters see for an item (price, stock...) without touching its vector."""
         with self._lock:
             if label in self._attrs:
                 self._attrs[label] = attributes
+                self._version += 1
 
     def delete(self, labels: list[int]) -> None:
-        """Remove items from search results; their graph slots are reused later."""
+        """Remove items from search results (their graph slots stay until `stylelens index rebuild` compacts)."""
         with self._lock:
             for label in labels:
                 if self._attrs.pop(label, None) is not None:
                     self._graph.mark_deleted(label)
                     self._deleted.add(label)
+            self._version += 1
 
     def search(self, vector: Vector, k: int, where: IndexFilter | None = None) -> list[Neighbour]:
         """The k items most similar to `vector` that pass the filter, best first."""
+        query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, self.dim)
         with self._lock:
-            k = min(k, len(self._attrs))
-            if k <= 0:
+            if where is None or where.is_empty:
+                return self._knn(query, min(k, len(self._attrs)))
+            allowed = self._matching(where)
+            k = min(k, len(allowed))
+            if k == 0:
                 return []
-            accepts = None
-            if where is not None and not where.is_empty:
-                attrs = self._attrs
-                accepts = lambda label: (a := attrs.get(label)) is not None and where.accepts(a)  # noqa: E731
-                k = min(k, sum(1 for a in attrs.values() if where.accepts(a)))
-                if k == 0:
-                    return []
-            self._graph.set_ef(max(self._ef_search, k))
-            query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, self.dim)
-            found, distances = self._graph.knn_query(query, k=k, filter=accepts)
+            # Over-fetch without the filter, then keep the allowed items: exact and fast for common filters.
+            wanted = min(len(self._attrs), int(k * len(self._attrs) / len(allowed) * 2) + 10)
+            if wanted <= OVERFETCH_LIMIT:
+                hits = [n for n in self._knn(query, wanted) if n.label in allowed]
+                if len(hits) >= k:
+                    return hits[:k]
+            return self._knn(query, k, allowed.__contains__)
+
+    def _knn(self, query: Vector, k: int, accepts: Callable[[int], bool] | None = None) -> list[Neighbour]:
+        if k <= 0:
+            return []
+        self._graph.set_ef(max(self._ef_search, k))
+        found, distances = self._graph.knn_query(query, k=k, filter=accepts)
         return [Neighbour(int(label), float(1.0 - d)) for label, d in zip(found[0], distances[0], strict=True)]
+
+    def _matching(self, where: IndexFilter) -> frozenset[int]:
+        """Labels passing a filter, cached until the index changes (shoppers reuse the same filters)."""
+        cached = self._filter_cache.get(where)
+        if cached is None or cached[0] != self._version:
+            labels = frozenset(label for label, a in self._attrs.items() if where.accepts(a))
+            if len(self._filter_cache) >= FILTER_CACHE_SIZE:
+                self._filter_cache.clear()
+            cached = self._filter_cache[where] = (self._version, labels)
+        return cached[1]
 
     def replace_with(self, fresh: HnswIndex) -> None:
         """Adopt a freshly built index (files and memory) in place of this one."""
@@ -111,6 +136,7 @@ class HnswIndex:
                 os.replace(fresh.path / name, self.path / name)
             fresh.path.rmdir()
             self._graph, self._attrs, self._deleted = fresh._graph, fresh._attrs, fresh._deleted
+            self._version += 1
 
     def save(self) -> None:
         """Write the graph and attributes atomically (temporary files, then rename)."""

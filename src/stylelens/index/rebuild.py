@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from stylelens.catalog.ingest import attributes_of
+from stylelens.index.base import VectorIndex
 from stylelens.index.hnsw import HnswIndex
 from stylelens.storage.models import Product, ProductEmbedding
 
@@ -22,12 +23,26 @@ def count_indexable(sessions: sessionmaker[Session]) -> int:
 
 
 def rebuild_index(
-    sessions: sessionmaker[Session], index: HnswIndex, on_progress: Callable[[int], None] | None = None
+    sessions: sessionmaker[Session], index: VectorIndex, on_progress: Callable[[int], None] | None = None
 ) -> int:
-    """Write a fresh, compact index beside the old one, then swap it in; returns the item count."""
+    """Write a fresh, compact index beside the old one, then swap it in; returns the item count.
+
+    A pgvector index is emptied and refilled in place (its table is the shared one every replica reads).
+    """
+    if not isinstance(index, HnswIndex):
+        index.clear()  # type: ignore[attr-defined]
+        _fill(sessions, index, on_progress)
+        return len(index)
     fresh = HnswIndex(index.path.with_name(index.path.name + ".rebuild"), index.dim)
     shutil.rmtree(fresh.path, ignore_errors=True)
     fresh = HnswIndex(fresh.path, index.dim)
+    _fill(sessions, fresh, on_progress)
+    fresh.save()
+    index.replace_with(fresh)
+    return len(index)
+
+
+def _fill(sessions: sessionmaker[Session], fresh: VectorIndex, on_progress: Callable[[int], None] | None) -> None:
     last = 0
     with sessions() as session:
         while True:
@@ -46,6 +61,3 @@ def rebuild_index(
             last = rows[-1][0].pk
             if on_progress:
                 on_progress(len(rows))
-    fresh.save()
-    index.replace_with(fresh)
-    return len(index)

@@ -37,8 +37,10 @@ class ItemFacts:
     def in_stock(self) -> bool:
         return any(q > 0 for q in self.stock.values())
 
-    def in_stock_in(self, size: str) -> bool:
-        return self.stock.get(size, 0) > 0
+    def available_for(self, sizes: tuple[str, ...]) -> bool:
+        """In stock in one of the shopper's sizes this item comes in (any size when it comes in none of them)."""
+        mine = [s for s in sizes if s in self.stock]
+        return any(self.stock[s] > 0 for s in mine) if mine else self.in_stock
 
 
 class CatalogView:
@@ -54,7 +56,29 @@ class CatalogView:
         self.prices = np.array([f.price for f in facts], dtype=np.float32)
         self.categories = sorted({f.category for f in facts})
         self.colors = sorted({c for f in facts for c in f.colors})
+        self.color_index = {c: j for j, c in enumerate(self.colors)}
+        self.category_index = {c: j for j, c in enumerate(self.categories)}
+        # Main colour counts fully, a second colour half: rows x colours, and each item's category number.
+        self.color_matrix = np.zeros((len(facts), len(self.colors)), dtype=np.float32)
+        for i, f in enumerate(facts):
+            for rank, c in enumerate(f.colors[:2]):
+                self.color_matrix[i, self.color_index[c]] = max(self.color_matrix[i, self.color_index[c]], 0.5**rank)
+        self.category_ids = np.array([self.category_index[f.category] for f in facts], dtype=np.int64)
         self.text_vectors: Matrix | None = None  # MiniLM embeddings of titles + descriptions, filled on demand
+
+    def color_weights(self, prefs: dict[str, float]) -> npt.NDArray[np.float32]:
+        out = np.zeros(len(self.colors), dtype=np.float32)
+        for name, w in prefs.items():
+            if name in self.color_index:
+                out[self.color_index[name]] = w
+        return out
+
+    def category_weights(self, prefs: dict[str, float]) -> npt.NDArray[np.float32]:
+        out = np.zeros(len(self.categories), dtype=np.float32)
+        for name, w in prefs.items():
+            if name in self.category_index:
+                out[self.category_index[name]] = w
+        return out
 
     def __len__(self) -> int:
         return len(self.facts)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,6 +28,10 @@ class SearchQuery:
     limit: int = 20
     where: IndexFilter = field(default_factory=IndexFilter)
     garment: int = 0
+    # For the recommender's re-ranking hook (recommend/hook.py): who asks, their sizes, words with the photo.
+    shopper: str | None = None
+    sizes: tuple[str, ...] = ()
+    text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,15 @@ class SearchAnswer:
     results: list[SearchHit]
 
 
+class SearchRanker(Protocol):
+    """Re-ranks a photo search (recommend/hook.py): (product pk, visual score, reasons) best first, or None
+    to keep the plain visual order."""
+
+    def rerank(
+        self, garment: Garment, category: str, query: SearchQuery
+    ) -> list[tuple[int, float, list[str]]] | None: ...
+
+
 class VisualSearch:
     """Finds catalog items similar to the garment in a shopper's photo."""
 
@@ -65,12 +79,14 @@ class VisualSearch:
         *,
         max_bytes: int,
         max_pixels: int,
+        ranker: SearchRanker | None = None,
     ) -> None:
         self.analyser = analyser
         self.index = index
         self.sessions = sessions
         self.max_bytes = max_bytes
         self.max_pixels = max_pixels
+        self.ranker = ranker
 
     def search(self, photo: bytes, query: SearchQuery) -> SearchAnswer:
         """Decode the photo in memory, read its garments, rank the catalog for the chosen one."""
@@ -81,6 +97,8 @@ class VisualSearch:
         garments = [replace(g, region=g.region.scaled(sx, sy)) for g in self.analyser.analyse(image)]
         found = [FoundGarment(g, self._category(g)) for g in garments]
         chosen = found[min(query.garment, len(found) - 1)]
+        if self.ranker and (ranked := self.ranker.rerank(chosen.garment, chosen.category.label, query)) is not None:
+            return SearchAnswer(found, self._ranked_hits(ranked))
         neighbours = self.index.search(chosen.garment.embedding, query.limit, query.where)
         return SearchAnswer(found, self._hits(neighbours, chosen))
 
@@ -94,6 +112,11 @@ class VisualSearch:
             return CategoryGuess("unknown", 0.0)
         label, weight = max(votes.items(), key=lambda kv: kv[1])
         return CategoryGuess(label, round(weight / sum(votes.values()), 3))
+
+    def _ranked_hits(self, ranked: list[tuple[int, float, list[str]]]) -> list[SearchHit]:
+        with self.sessions() as session:
+            rows = {p.pk: p for p in session.scalars(select(Product).where(Product.pk.in_([r[0] for r in ranked])))}
+        return [SearchHit(rows[pk], score, reasons) for pk, score, reasons in ranked if pk in rows]
 
     def _hits(self, neighbours: list[Neighbour], chosen: FoundGarment) -> list[SearchHit]:
         with self.sessions() as session:

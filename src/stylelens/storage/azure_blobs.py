@@ -7,9 +7,11 @@ key at all: it reaches the account URL with the container app's user-assigned ma
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from typing import Any
 
-from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
 from azure.storage.blob import BlobServiceClient, ContainerClient, ContentSettings
 
 from stylelens.config import AzureSettings
@@ -29,15 +31,26 @@ def azure_credential(azure: AzureSettings) -> Any:
     return DefaultAzureCredential()
 
 
+def provision(create: Callable[[], object]) -> None:
+    """Create a container or queue if this identity may; in production the infrastructure made it already.
+
+    Least privilege: the app's identity holds data roles only, so creating answers 403 there, which is fine.
+    """
+    try:
+        create()
+    except ResourceExistsError:
+        pass
+    except HttpResponseError as exc:
+        if exc.status_code != 403:
+            raise
+
+
 class AzureBlobStore:
     """Blobs in one container of an Azure Storage account; the container is created on first use."""
 
     def __init__(self, container: ContainerClient) -> None:
         self.container = container
-        try:
-            container.create_container()
-        except ResourceExistsError:
-            pass
+        provision(container.create_container)
 
     @classmethod
     def from_settings(cls, azure: AzureSettings, credential: Any = None) -> AzureBlobStore:
@@ -47,7 +60,7 @@ class AzureBlobStore:
         elif azure.blob_account_url:
             service = BlobServiceClient(azure.blob_account_url, credential=credential or azure_credential(azure))
         else:
-            raise ValueError("Azure blob storage needs STYLELENS_AZURE__STORAGE_CONNECTION_STRING or __BLOB_ACCOUNT_URL")
+            raise ValueError("Azure blobs need STYLELENS_AZURE__STORAGE_CONNECTION_STRING or __BLOB_ACCOUNT_URL")
         return cls(service.get_container_client(azure.blob_container))
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
@@ -62,10 +75,8 @@ class AzureBlobStore:
             raise NotFound(f"no blob {key!r}") from exc
 
     def delete(self, key: str) -> None:
-        try:
+        with contextlib.suppress(ResourceNotFoundError):
             self.container.delete_blob(check_key(key))
-        except ResourceNotFoundError:
-            pass
 
     def exists(self, key: str) -> bool:
         return bool(self.container.get_blob_client(check_key(key)).exists())

@@ -2,8 +2,9 @@
 
 The background is modelled from the image border in CIELAB (a robust fit that tolerates a light gradient and
 a garment touching the edge), pixels far from it are the garment, morphology removes specks and closes
-seams, the largest piece or pieces are kept and holes filled. When the result is implausible (under 1% or
-over 97% of the photo, as with a busy background) a centred ellipse stands in. Work happens on a copy
+seams, the largest piece or pieces are kept and holes filled. When the border is not plain (a garment on a
+bed, a street, a sofa) or the result is implausible, GrabCut (OpenCV) separates the garment from the busy
+background, seeded with the border as background; a centred ellipse stands in only when that fails too. Work happens on a copy
 reduced to at most `WORK_SIDE` pixels a side, and the mask is scaled back to the photo's size.
 """
 
@@ -28,6 +29,8 @@ NOISE_FACTOR: Final[float] = 4.0  # ... or this many robust deviations of the ba
 MIN_FRACTION: Final[float] = 0.01
 MAX_FRACTION: Final[float] = 0.97
 KEEP_RELATIVE: Final[float] = 0.25  # keep pieces at least this fraction of the largest (a pair of socks)
+BUSY_SHARE: Final[float] = 0.25  # border pixels far from the border's median colour that make it busy
+GRABCUT_ROUNDS: Final[int] = 4
 ELLIPSE_AXES: Final[float] = 0.42  # fallback ellipse semi-axes, as a fraction of width and height
 
 
@@ -35,13 +38,23 @@ def garment_mask(rgb: NDArray[np.uint8]) -> BoolArray:
     """Which pixels of a product photo (H x W x 3, uint8) belong to the garment."""
     height, width = rgb.shape[:2]
     small = _reduce(rgb)
-    mask = _clean(_foreground(srgb_to_lab(small)))
+    lab = srgb_to_lab(small)
+    mask = _clean(_foreground(lab))
     fraction = float(mask.mean()) if mask.size else 0.0
-    if not MIN_FRACTION <= fraction <= MAX_FRACTION:
-        return centred_ellipse(height, width)
+    if _busy_border(lab) or not MIN_FRACTION <= fraction <= MAX_FRACTION:
+        mask = _clean(_grabcut(small))
+        fraction = float(mask.mean()) if mask.size else 0.0
+        if not MIN_FRACTION <= fraction <= MAX_FRACTION:
+            return centred_ellipse(height, width)
     if mask.shape != (height, width):
         mask = _resize_mask(mask, width, height)
     return mask
+
+
+def is_blank(rgb: NDArray[np.uint8]) -> bool:
+    """Whether a photo shows nothing at all (one flat colour): no garment to find."""
+    lab = srgb_to_lab(_reduce(rgb))
+    return bool(np.percentile(np.linalg.norm(lab - np.median(lab.reshape(-1, 3), 0), axis=-1), 99) < MIN_DISTANCE)
 
 
 def mask_box(mask: BoolArray) -> tuple[int, int, int, int]:
@@ -133,3 +146,25 @@ def _resize_mask(mask: BoolArray, width: int, height: int) -> BoolArray:
     """Scale a mask to the photo's size with smooth edges."""
     image = Image.fromarray(mask.astype(np.uint8) * 255)
     return np.asarray(image.resize((width, height), Image.Resampling.BILINEAR)) >= 128
+
+
+def _busy_border(lab: FloatArray) -> bool:
+    """Whether the photo's border is a busy scene rather than a studio backdrop or a plain bed sheet."""
+    height, width = lab.shape[:2]
+    edge = lab[border_mask(height, width)]
+    spread = np.linalg.norm(edge - np.median(edge, axis=0), axis=1)
+    return bool(np.mean(spread > MIN_DISTANCE * 1.5) > BUSY_SHARE)
+
+
+def _grabcut(small: NDArray[np.uint8]) -> BoolArray:
+    """GrabCut on the reduced photo: the border band is background, the rest is probably the garment."""
+    import cv2
+
+    height, width = small.shape[:2]
+    seed = np.full((height, width), cv2.GC_PR_FGD, np.uint8)
+    seed[border_mask(height, width)] = cv2.GC_BGD
+    background, foreground = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+    bgr = np.ascontiguousarray(small[..., ::-1])
+    cv2.setRNGSeed(0)
+    cv2.grabCut(bgr, seed, None, background, foreground, GRABCUT_ROUNDS, cv2.GC_INIT_WITH_MASK)
+    return np.asarray((seed == cv2.GC_FGD) | (seed == cv2.GC_PR_FGD))

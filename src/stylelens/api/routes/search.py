@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from stylelens.api.deps import ServicesDep
 from stylelens.api.routes.presenters import image_url, title
+from stylelens.api.routes.recommend import optional_shopper
 from stylelens.api.schemas import (
     CategoryOut,
     ColorOut,
@@ -41,6 +42,9 @@ async def search(
     in_stock: Annotated[bool | None, Form()] = None,
     garment: Annotated[int, Form(ge=0, le=20)] = 0,
     lang: Annotated[Literal["fr", "en"], Form()] = "fr",
+    text: Annotated[str | None, Form(max_length=200, description="Words to match too, e.g. 'linen'")] = None,
+    size: Annotated[list[str] | None, Form(max_length=4, description="The shopper's sizes: in stock first")] = None,
+    shopper_id: Annotated[str | None, Depends(optional_shopper)] = None,
 ) -> SearchOut:
     """Find the garments in the photo and the catalog items most like the chosen one."""
     if color is not None and color not in COLOR_NAMES:
@@ -50,7 +54,8 @@ async def search(
     if len(photo) > max_bytes:
         raise ImageTooLarge(f"the photo is over {max_bytes // (1024 * 1024)} MB; please send a smaller one")
     where = IndexFilter(category=category or None, color=color, max_price=max_price, in_stock=in_stock)
-    query = SearchQuery(limit=limit, where=where, garment=garment)
+    sizes = tuple(size or ())
+    query = SearchQuery(limit=limit, where=where, garment=garment, shopper=shopper_id, sizes=sizes, text=text)
     answer = await run_in_threadpool(services.search.search, photo, query)
     return _present(request, answer, lang)
 

@@ -1,0 +1,126 @@
+"""Fetch product images from the shop: concurrently, with timeouts, retries with backoff, and strict limits.
+
+An image must announce itself by its first bytes (JPEG, PNG, WebP, HEIC: the Content-Type header is not
+trusted), stay under the byte limit while it streams, and under the pixel limit before it is decoded. A failed
+image is a `FetchResult` with an error, never an exception: the sync reports it and retries it next time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import httpx
+from PIL import Image
+
+from stylelens.errors import StyleLensError
+from stylelens.vision.decode import decode_image, sniff_format
+
+RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """One image fetched and decoded, or the reason it could not be."""
+
+    url: str
+    image: Image.Image | None = None
+    digest: str = ""  # sha256 of the bytes as served
+    error: str = ""
+    attempts: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.image is not None
+
+
+class _Retry(Exception):
+    """A failure worth trying again (timeouts, connection errors, 429 and 5xx)."""
+
+
+class ImageFetcher:
+    """Fetches many images at once over one connection pool; thread-safe."""
+
+    def __init__(
+        self,
+        client: httpx.Client | None = None,
+        *,
+        concurrency: int = 8,
+        timeout_s: float = 10.0,
+        retries: int = 3,
+        backoff_s: float = 0.25,
+        max_bytes: int = 10 * 1024 * 1024,
+        max_pixels: int = 40_000_000,
+    ) -> None:
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        self.client = client or httpx.Client(timeout=timeout_s, limits=limits, follow_redirects=True)
+        self.concurrency, self.retries, self.backoff_s = concurrency, retries, backoff_s
+        self.max_bytes, self.max_pixels = max_bytes, max_pixels
+        self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="image-fetch")
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+        self.client.close()
+
+    def __enter__(self) -> ImageFetcher:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def fetch_many(self, urls: Sequence[str]) -> list[FetchResult]:
+        """Fetch and decode every URL concurrently; results in the order of `urls`."""
+        return list(self._pool.map(self.fetch, urls))
+
+    def fetch_stream(self, urls: Sequence[str]) -> Iterator[FetchResult]:
+        """Like fetch_many, yielding each result as soon as it and those before it are done."""
+        futures = [self._pool.submit(self.fetch, url) for url in urls]
+        for future in futures:
+            yield future.result()
+
+    def fetch(self, url: str) -> FetchResult:
+        """Fetch and decode one image, retrying transient failures with exponential backoff and jitter."""
+        if not url.startswith(("http://", "https://")):
+            return FetchResult(url, error="not an http(s) URL")
+        error = ""
+        for attempt in range(1, self.retries + 2):
+            try:
+                data = self._download(url)
+                image = decode_image(data, max_bytes=self.max_bytes, max_pixels=self.max_pixels)
+                return FetchResult(url, image, hashlib.sha256(data).hexdigest(), attempts=attempt)
+            except _Retry as exc:
+                error = str(exc)
+            except StyleLensError as exc:
+                return FetchResult(url, error=exc.detail, attempts=attempt)
+            except (httpx.HTTPError, ValueError) as exc:
+                return FetchResult(url, error=f"{type(exc).__name__}: {exc}", attempts=attempt)
+            if attempt <= self.retries:
+                time.sleep(self.backoff_s * 2 ** (attempt - 1) * (0.5 + random.random()))
+        return FetchResult(url, error=f"gave up after {self.retries + 1} attempts: {error}", attempts=self.retries + 1)
+
+    def _download(self, url: str) -> bytes:
+        try:
+            with self.client.stream("GET", url) as response:
+                if response.status_code in RETRY_STATUSES:
+                    raise _Retry(f"HTTP {response.status_code}")
+                if response.status_code != 200:
+                    raise ValueError(f"HTTP {response.status_code}")
+                declared = int(response.headers.get("content-length") or 0)
+                if declared > self.max_bytes:
+                    raise ValueError(f"image of {declared} bytes is over the {self.max_bytes}-byte limit")
+                chunks: list[bytes] = []
+                size = 0
+                for chunk in response.iter_bytes():
+                    if not chunks and sniff_format(chunk[:16]) is None and len(chunk) >= 12:
+                        raise ValueError("not an image (JPEG, PNG, WebP or HEIC) by its first bytes")
+                    size += len(chunk)
+                    if size > self.max_bytes:
+                        raise ValueError(f"image over the {self.max_bytes}-byte limit")
+                    chunks.append(chunk)
+                return b"".join(chunks)
+        except (httpx.TimeoutException, httpx.TransportError) as exc:
+            raise _Retry(f"{type(exc).__name__}: {exc}") from None

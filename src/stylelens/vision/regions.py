@@ -1,0 +1,126 @@
+"""Where each garment a person wears lies: boxes from body landmarks, masks from the person mask.
+
+Upper body (shoulders to hips, arms included), lower body (hips to ankles), full length (a dress or a coat:
+shoulders to knees or ankles), feet (shoes) and, near each wrist, a place a carried bag may hang (kept only
+when the category model sees a bag there). Each mask is the person mask inside the box, without skin and
+without faces, so colours, pattern and embedding read the fabric.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+from stylelens.vision import person as lm
+from stylelens.vision.person import PersonReading
+
+BoolArray = NDArray[np.bool_]
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive)
+
+PERSON_THRESHOLD: Final[float] = 0.5
+MIN_PIXELS: Final[int] = 64  # a region with fewer garment pixels than this is not reported
+MIN_FABRIC_SHARE: Final[float] = 0.3  # skin removal never leaves less than this share of the region
+
+
+@dataclass(frozen=True)
+class GarmentRegion:
+    """One place on a person where a garment is: its kind, box and mask (the photo's size)."""
+
+    kind: str  # "upper", "lower", "full", "feet", "bag"
+    box: Box
+    mask: BoolArray
+
+
+def person_regions(
+    rgb: NDArray[np.uint8], reading: PersonReading, faces: list[Box] | None = None
+) -> list[GarmentRegion]:
+    """The garment regions of the person in the photo, upper body first."""
+    height, width = rgb.shape[:2]
+    body = reading.mask >= PERSON_THRESHOLD
+    fabric = body & ~skin_mask(rgb)
+    for x0, y0, x1, y1 in faces or []:
+        fabric[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)] = False
+    regions = []
+    for kind, box in _boxes(reading, width, height):
+        x0, y0, x1, y1 = box
+        inside = np.zeros_like(body)
+        inside[y0:y1, x0:x1] = True
+        person_part = body & inside
+        mask = fabric & inside
+        if mask.sum() < MIN_FABRIC_SHARE * person_part.sum():
+            mask = person_part  # skin-coloured fabric: keep the person's pixels rather than nothing
+        if kind == "bag":
+            mask = inside  # a bag is beside the body as often as on it
+        if int(mask.sum()) >= MIN_PIXELS:
+            regions.append(GarmentRegion(kind, _tight(mask, box), mask))
+    return regions
+
+
+def skin_mask(rgb: NDArray[np.uint8]) -> BoolArray:
+    """Pixels in the usual range of skin in YCrCb (a colour test, not a judgement about the person)."""
+    values = rgb[..., :3].astype(np.float32)
+    r, g, b = values[..., 0], values[..., 1], values[..., 2]
+    y = 0.299 * r + 0.587 * g + 0.114 * b
+    cr = (r - y) * 0.713 + 128
+    cb = (b - y) * 0.564 + 128
+    return np.asarray((cr >= 138) & (cr <= 173) & (cb >= 77) & (cb <= 127) & (y > 40))
+
+
+def _boxes(reading: PersonReading, width: int, height: int) -> list[tuple[str, Box]]:
+    """Region boxes from the landmarks that are in view."""
+    seen = reading.visible
+    shoulders = [reading.point(p) for p in (lm.L_SHOULDER, lm.R_SHOULDER) if seen(p)]
+    if not shoulders:
+        return []
+    hips = [reading.point(p) for p in (lm.L_HIP, lm.R_HIP) if seen(p)]
+    top = min(y for _, y in shoulders)
+    span = max(abs(shoulders[0][0] - shoulders[-1][0]), 0.15 * width if len(shoulders) == 1 else 1.0)
+    torso = (float(np.mean([y for _, y in hips])) - top) if hips else 1.6 * span
+    torso = max(torso, 0.5 * span)
+    arms = [reading.point(p) for p in (lm.L_ELBOW, lm.R_ELBOW, lm.L_WRIST, lm.R_WRIST) if seen(p)]
+    xs = [x for x, _ in shoulders + hips + arms]
+    hip_y = top + torso
+    boxes: list[tuple[str, Box]] = []
+    upper = (min(xs) - 0.2 * span, top - 0.12 * torso, max(xs) + 0.2 * span, hip_y + 0.15 * torso)
+    boxes.append(("upper", _clip(upper, width, height)))
+    legs = [reading.point(p) for p in (lm.L_KNEE, lm.R_KNEE, lm.L_ANKLE, lm.R_ANKLE) if seen(p)]
+    if hips and legs:
+        bottom = max(y for _, y in legs)
+        leg_xs = [x for x, _ in hips + legs]
+        reach = 0.1 * torso if any(seen(p) for p in (lm.L_ANKLE, lm.R_ANKLE)) else 0.25 * torso
+        lower = (min(leg_xs) - 0.35 * span, hip_y - 0.1 * torso, max(leg_xs) + 0.35 * span, bottom + reach)
+        boxes.append(("lower", _clip(lower, width, height)))
+        full = (min(xs + leg_xs) - 0.2 * span, top - 0.12 * torso, max(xs + leg_xs) + 0.2 * span, bottom + reach)
+        boxes.append(("full", _clip(full, width, height)))
+    feet = [reading.point(p) for p in (lm.L_ANKLE, lm.R_ANKLE, lm.L_HEEL, lm.R_HEEL, lm.L_FOOT, lm.R_FOOT) if seen(p)]
+    if len(feet) >= 3:
+        fx, fy = [x for x, _ in feet], [y for _, y in feet]
+        pad = 0.12 * torso
+        boxes.append(("feet", _clip((min(fx) - pad, min(fy) - pad, max(fx) + pad, max(fy) + pad), width, height)))
+    for wrist in (lm.L_WRIST, lm.R_WRIST):
+        if seen(wrist):
+            x, y = reading.point(wrist)
+            side = 0.45 * torso
+            boxes.append(("bag", _clip((x - side, y - 0.3 * side, x + side, y + 1.5 * side), width, height)))
+    return [(kind, box) for kind, box in boxes if box[2] - box[0] >= 8 and box[3] - box[1] >= 8]
+
+
+def _clip(box: tuple[float, float, float, float], width: int, height: int) -> Box:
+    x0, y0, x1, y1 = box
+    return (
+        int(max(0, min(width, round(x0)))),
+        int(max(0, min(height, round(y0)))),
+        int(max(0, min(width, round(x1)))),
+        int(max(0, min(height, round(y1)))),
+    )
+
+
+def _tight(mask: BoolArray, box: Box) -> Box:
+    """The box shrunk to the mask's pixels (the garment, not the empty corners of the landmark box)."""
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if len(rows) == 0:
+        return box
+    return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1

@@ -1,0 +1,220 @@
+// The app's words, in French (the default) and English. t("key", {name: value}) fills {name} placeholders.
+const STRINGS = {
+  fr: {
+    app: "StyleLens",
+    nav_search: "Photo", nav_for_you: "Pour vous", nav_history: "Historique", nav_profile: "Profil",
+    nav_label: "Navigation principale", skip: "Aller au contenu",
+    offline_banner: "Hors ligne : l'app reste consultable, la recherche reviendra avec le réseau.",
+    welcome_title: "Bienvenue sur StyleLens",
+    welcome_intro: "Photographiez un vêtement, retrouvez des articles similaires chez Fashion-Insta. Avant de commencer, choisissez ce que vous autorisez. Vous pourrez changer d'avis à tout moment dans Profil › Confidentialité.",
+    consent_photo: "Analyser mes photos pour la recherche",
+    consent_photo_text: "Nécessaire pour chercher avec une photo. La photo est réduite et ses métadonnées (lieu, appareil) sont retirées sur votre téléphone ; elle est analysée puis oubliée, jamais conservée.",
+    consent_personalisation: "Personnaliser mes recommandations",
+    consent_personalisation_text: "Facultatif. Vos « j'aime », articles enregistrés et consultés servent à ordonner les résultats pour vous.",
+    consent_analytics: "Mesure d'audience anonyme",
+    consent_analytics_text: "Facultatif. Des statistiques d'usage sans votre identité nous aident à améliorer l'app.",
+    required: "obligatoire pour la recherche", optional: "facultatif",
+    consent_needed: "Pour chercher avec une photo, cochez « Analyser mes photos ». Vous pouvez aussi parcourir sans photo.",
+    continue: "Continuer", browse_without: "Parcourir sans photo", language: "Langue",
+    camera_title: "Que cherchez-vous ?",
+    camera_intro: "Prenez en photo un vêtement, ou choisissez une photo de votre galerie.",
+    take_photo: "Prendre une photo", choose_gallery: "Choisir dans la galerie",
+    capture: "Déclencher", cancel: "Annuler", camera_label: "Aperçu de l'appareil photo",
+    camera_unavailable: "L'appareil photo n'est pas accessible. Utilisez « Choisir dans la galerie » ou autorisez la caméra dans votre navigateur.",
+    photo_consent_off: "La recherche par photo est désactivée car vous n'avez pas autorisé l'analyse de vos photos.",
+    allow_photo: "Autoriser l'analyse de mes photos",
+    preparing: "Préparation de la photo…", searching: "Recherche des vêtements…",
+    garments_title: "Vêtements trouvés",
+    garments_intro: "Touchez le vêtement à rechercher.",
+    garment_option: "{category}, {colors}", photo_alt: "Votre photo",
+    results_title: "Articles similaires", results_for: "Pour : {what}",
+    filters: "Filtres", category: "Catégorie", colour: "Couleur", max_price: "Prix maximum (€)",
+    size: "Taille", in_stock: "En stock uniquement", any: "Toutes", apply: "Appliquer", reset: "Réinitialiser",
+    like_this_but: "Comme le premier, mais…",
+    change_another_colour: "Autre couleur", change_cheaper: "Moins cher", change_another_category: "Autre type",
+    change_longer: "Plus long", change_shorter: "Plus court",
+    refined: "Comme « {title} », mais : {change}", back_to_photo: "Revenir aux résultats de la photo",
+    no_results: "Aucun article ne correspond à ces filtres.", loosen: "Élargissez les filtres ou réinitialisez-les.",
+    no_search_yet: "Pas encore de recherche. Prenez une photo pour commencer.",
+    price: "{price}", reasons: "Pourquoi cet article",
+    product_title: "Article", brand: "Marque", sizes: "Tailles", stock_left: "{n} en stock", sold_out: "épuisé",
+    in_stock_yes: "En stock", in_stock_no: "Épuisé",
+    choose_size: "Choisissez une taille.",
+    add_to_cart: "Ajouter au panier", open_shop: "Voir sur Fashion-Insta",
+    added_to_cart: "Ajouté au panier. Finalisez votre commande sur Fashion-Insta.",
+    like: "J'aime", dislike: "Pas pour moi", save: "Enregistrer", saved: "Enregistré",
+    liked_toast: "Noté : vous aimez cet article.", disliked_toast: "Noté : nous en montrerons moins comme ça.",
+    saved_toast: "Article enregistré dans votre historique.",
+    complete_look: "Compléter le look", similar: "Articles similaires",
+    for_you_title: "Pour vous",
+    for_you_personal: "Ordonné selon vos goûts.",
+    for_you_generic: "Une sélection variée en stock. Activez la personnalisation dans Profil pour un fil fait pour vous.",
+    history_title: "Historique", history_searches: "Recherches récentes", history_saved: "Enregistrés",
+    history_liked: "Aimés", history_viewed: "Vus récemment",
+    history_empty: "Rien pour l'instant.", clear_history: "Effacer l'historique",
+    history_note: "L'historique reste sur ce téléphone ; vos photos n'y sont pas gardées.",
+    history_cleared: "Historique effacé.",
+    profile_title: "Profil", my_sizes: "Mes tailles", size_top: "Hauts", size_bottom: "Bas", size_shoes: "Chaussures",
+    save_sizes: "Enregistrer mes tailles", sizes_saved: "Tailles enregistrées.",
+    my_taste: "Mes goûts", taste_reset: "Repartir de zéro", taste_reset_done: "Vos goûts ont été oubliés.",
+    privacy: "Confidentialité", consents: "Mes choix", consent_saved: "Choix enregistré.",
+    download_data: "Télécharger mes données", download_done: "Vos données ont été téléchargées.",
+    delete_account: "Supprimer mon compte",
+    delete_confirm: "Supprimer votre compte et toutes vos données ? C'est définitif.",
+    delete_yes: "Oui, tout supprimer", account_deleted: "Votre compte et vos données ont été supprimés.",
+    how_link: "Comment fonctionnent les recommandations",
+    how_title: "Comment fonctionnent les recommandations",
+    how_body: [
+      "Votre photo est réduite (1024 pixels au plus) et ses métadonnées sont retirées sur votre téléphone, puis envoyée pour analyse. Elle n'est pas conservée.",
+      "Nous repérons les vêtements de la photo, leur type et leurs couleurs, puis cherchons dans le catalogue les articles dont l'image ressemble le plus à celui choisi.",
+      "Les filtres (catégorie, couleur, prix, taille, stock) ne gardent que les articles qui y répondent. « Comme ceci, mais… » cherche une variante : autre couleur, moins cher, plus long…",
+      "Si vous avez autorisé la personnalisation, vos « j'aime », « pas pour moi », enregistrements et consultations ajustent l'ordre des résultats. Chaque article dit pourquoi il vous est montré.",
+      "Sans personnalisation, tout le monde voit le même ordre. Vous pouvez voir et effacer vos goûts dans Profil, télécharger vos données ou supprimer votre compte.",
+    ],
+    back: "Retour",
+    err_offline_title: "Pas de connexion",
+    err_offline: "Vérifiez votre connexion (Wi-Fi ou données mobiles) puis réessayez.",
+    err_too_large_title: "Photo trop lourde",
+    err_too_large: "Cette photo est trop grande pour être envoyée. Choisissez-en une autre ou reprenez la photo.",
+    err_bad_photo_title: "Photo illisible",
+    err_bad_photo: "Nous n'arrivons pas à lire cette photo. Essayez une photo JPEG ou PNG.",
+    err_no_garment_title: "Aucun vêtement trouvé",
+    err_no_garment: "Cadrez un seul vêtement, bien éclairé, sur un fond uni, puis reprenez la photo.",
+    err_rate_title: "Trop de recherches",
+    err_rate: "Patientez une minute avant de relancer une recherche.",
+    err_auth_title: "Session expirée", err_auth: "Reprenons depuis le début.",
+    err_not_found_title: "Introuvable", err_not_found: "Cet article n'est plus au catalogue.",
+    err_server_title: "Un souci de notre côté",
+    err_server: "Le service ne répond pas correctement. Réessayez dans un instant.",
+    retry: "Réessayer", other_photo: "Prendre une autre photo", go_home: "Accueil",
+  },
+  en: {
+    app: "StyleLens",
+    nav_search: "Photo", nav_for_you: "For you", nav_history: "History", nav_profile: "Profile",
+    nav_label: "Main navigation", skip: "Skip to content",
+    offline_banner: "Offline: you can still browse the app; search comes back with the network.",
+    welcome_title: "Welcome to StyleLens",
+    welcome_intro: "Photograph a garment, find similar items at Fashion-Insta. Before you start, choose what you allow. You can change your mind at any time in Profile › Privacy.",
+    consent_photo: "Analyse my photos for search",
+    consent_photo_text: "Needed to search with a photo. The photo is shrunk and its metadata (place, device) removed on your phone; it is analysed then forgotten, never kept.",
+    consent_personalisation: "Personalise my recommendations",
+    consent_personalisation_text: "Optional. Your likes, saved and viewed items order the results for you.",
+    consent_analytics: "Anonymous audience measurement",
+    consent_analytics_text: "Optional. Usage statistics without your identity help us improve the app.",
+    required: "required for search", optional: "optional",
+    consent_needed: "To search with a photo, tick \u201cAnalyse my photos\u201d. You can also browse without a photo.",
+    continue: "Continue", browse_without: "Browse without a photo", language: "Language",
+    camera_title: "What are you looking for?",
+    camera_intro: "Take a photo of a garment, or pick one from your gallery.",
+    take_photo: "Take a photo", choose_gallery: "Choose from gallery",
+    capture: "Shoot", cancel: "Cancel", camera_label: "Camera preview",
+    camera_unavailable: "The camera is not available. Use \u201cChoose from gallery\u201d or allow the camera in your browser.",
+    photo_consent_off: "Photo search is off because you have not allowed us to analyse your photos.",
+    allow_photo: "Allow photo analysis",
+    preparing: "Preparing the photo…", searching: "Looking for garments…",
+    garments_title: "Garments found",
+    garments_intro: "Tap the garment to search for.",
+    garment_option: "{category}, {colors}", photo_alt: "Your photo",
+    results_title: "Similar items", results_for: "For: {what}",
+    filters: "Filters", category: "Category", colour: "Colour", max_price: "Maximum price (€)",
+    size: "Size", in_stock: "In stock only", any: "Any", apply: "Apply", reset: "Reset",
+    like_this_but: "Like the first one, but…",
+    change_another_colour: "Another colour", change_cheaper: "Cheaper", change_another_category: "Another kind",
+    change_longer: "Longer", change_shorter: "Shorter",
+    refined: "Like \u201c{title}\u201d, but: {change}", back_to_photo: "Back to the photo's results",
+    no_results: "No item matches these filters.", loosen: "Widen the filters or reset them.",
+    no_search_yet: "No search yet. Take a photo to start.",
+    price: "{price}", reasons: "Why this item",
+    product_title: "Item", brand: "Brand", sizes: "Sizes", stock_left: "{n} in stock", sold_out: "sold out",
+    in_stock_yes: "In stock", in_stock_no: "Sold out",
+    choose_size: "Choose a size.",
+    add_to_cart: "Add to cart", open_shop: "See on Fashion-Insta",
+    added_to_cart: "Added to your cart. Check out on Fashion-Insta.",
+    like: "Like", dislike: "Not for me", save: "Save", saved: "Saved",
+    liked_toast: "Noted: you like this item.", disliked_toast: "Noted: we'll show fewer like this.",
+    saved_toast: "Item saved to your history.",
+    complete_look: "Complete the look", similar: "Similar items",
+    for_you_title: "For you",
+    for_you_personal: "Ordered by your taste.",
+    for_you_generic: "A varied in-stock selection. Turn on personalisation in Profile for a feed made for you.",
+    history_title: "History", history_searches: "Recent searches", history_saved: "Saved",
+    history_liked: "Liked", history_viewed: "Recently viewed",
+    history_empty: "Nothing yet.", clear_history: "Clear history",
+    history_note: "History stays on this phone; your photos are not kept in it.",
+    history_cleared: "History cleared.",
+    profile_title: "Profile", my_sizes: "My sizes", size_top: "Tops", size_bottom: "Bottoms", size_shoes: "Shoes",
+    save_sizes: "Save my sizes", sizes_saved: "Sizes saved.",
+    my_taste: "My taste", taste_reset: "Start again", taste_reset_done: "Your taste has been forgotten.",
+    privacy: "Privacy", consents: "My choices", consent_saved: "Choice saved.",
+    download_data: "Download my data", download_done: "Your data has been downloaded.",
+    delete_account: "Delete my account",
+    delete_confirm: "Delete your account and all your data? This cannot be undone.",
+    delete_yes: "Yes, delete everything", account_deleted: "Your account and your data have been deleted.",
+    how_link: "How recommendations work",
+    how_title: "How recommendations work",
+    how_body: [
+      "Your photo is shrunk (1024 pixels at most) and its metadata removed on your phone, then sent for analysis. It is not kept.",
+      "We find the garments in the photo, their kind and colours, then look in the catalog for the items whose picture looks most like the one you chose.",
+      "Filters (category, colour, price, size, stock) keep only the items that match. \u201cLike this, but…\u201d looks for a variant: another colour, cheaper, longer…",
+      "If you allowed personalisation, your likes, dislikes, saves and views adjust the order of the results. Each item says why it is shown to you.",
+      "Without personalisation, everyone sees the same order. You can see and erase your taste in Profile, download your data or delete your account.",
+    ],
+    back: "Back",
+    err_offline_title: "No connection",
+    err_offline: "Check your connection (Wi-Fi or mobile data) and try again.",
+    err_too_large_title: "Photo too large",
+    err_too_large: "This photo is too large to send. Choose another one or take it again.",
+    err_bad_photo_title: "Unreadable photo",
+    err_bad_photo: "We cannot read this photo. Try a JPEG or PNG photo.",
+    err_no_garment_title: "No garment found",
+    err_no_garment: "Frame a single garment, well lit, on a plain background, and take the photo again.",
+    err_rate_title: "Too many searches",
+    err_rate: "Wait a minute before searching again.",
+    err_auth_title: "Session expired", err_auth: "Let's start again.",
+    err_not_found_title: "Not found", err_not_found: "This item is no longer in the catalog.",
+    err_server_title: "A problem on our side",
+    err_server: "The service is not answering properly. Try again in a moment.",
+    retry: "Try again", other_photo: "Take another photo", go_home: "Home",
+  },
+};
+
+const CATEGORY_FR = {
+  "t-shirt": "t-shirt", shirt: "chemise", sweater: "pull", dress: "robe", coat: "manteau", trousers: "pantalon",
+  sneakers: "baskets", boots: "bottes", sandals: "sandales", bag: "sac",
+};
+const COLOUR_FR = {
+  black: "noir", white: "blanc", grey: "gris", navy: "bleu marine", blue: "bleu", "light blue": "bleu clair",
+  green: "vert", khaki: "kaki", yellow: "jaune", orange: "orange", red: "rouge", burgundy: "bordeaux",
+  pink: "rose", purple: "violet", brown: "marron", beige: "beige",
+};
+export const CATEGORIES = Object.keys(CATEGORY_FR);
+export const COLOURS = Object.keys(COLOUR_FR);
+export const CHANGES = ["another_colour", "cheaper", "another_category", "longer", "shorter"];
+
+let current = "fr";
+
+export function setLang(lang) {
+  current = lang === "en" ? "en" : "fr";
+  document.documentElement.lang = current;
+}
+
+export function lang() {
+  return current;
+}
+
+export function t(key, vars = {}) {
+  const text = STRINGS[current][key] ?? STRINGS.fr[key] ?? key;
+  return typeof text === "string" ? text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? "")) : text;
+}
+
+export function categoryName(label) {
+  return current === "fr" ? CATEGORY_FR[label] ?? label : label;
+}
+
+export function colourName(name) {
+  return current === "fr" ? COLOUR_FR[name] ?? name : name;
+}
+
+export function money(amount, currency = "EUR") {
+  return new Intl.NumberFormat(current === "fr" ? "fr-FR" : "en-GB", { style: "currency", currency }).format(amount);
+}
