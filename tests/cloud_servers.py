@@ -112,7 +112,9 @@ def postgres_bin() -> Path:
 
 def _pg(args: list[str], user: str | None, timeout: float = 60) -> None:
     command = [str(postgres_bin() / args[0]), *args[1:]]
-    subprocess.run(command, check=True, capture_output=True, timeout=timeout, user=user)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, user=user)
+    if done.returncode != 0:
+        raise RuntimeError(f"{args[0]} failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}")
 
 
 def _server_user() -> str | None:
@@ -125,8 +127,9 @@ def _server_user() -> str | None:
     return "postgres"
 
 
-def start_postgres(workdir: Path) -> Postgres:
-    """A throwaway PostgreSQL cluster (trust auth, fsync off) listening on 127.0.0.1 only."""
+def start_postgres(workdir: Path, **settings: str) -> Postgres:
+    """A throwaway PostgreSQL cluster (trust auth, fsync off) listening on 127.0.0.1 only; `settings` are extra
+    server settings (e.g. shared_buffers="1GB" for a benchmark)."""
     user = _server_user()
     workdir.mkdir(parents=True, exist_ok=True)
     if user is not None:
@@ -137,5 +140,6 @@ def start_postgres(workdir: Path) -> Postgres:
     started = time.perf_counter()
     _pg(["initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"], user)
     options = f"-c listen_addresses=127.0.0.1 -p {port} -k {workdir} -c fsync=off -c full_page_writes=off"
+    options += "".join(f" -c {name}={value}" for name, value in settings.items())
     _pg(["pg_ctl", "-D", str(data), "-o", options, "-l", str(workdir / "log"), "-w", "start"], user)
     return Postgres(data, port, user, time.perf_counter() - started)

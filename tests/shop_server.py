@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 from PIL import Image, ImageDraw
@@ -84,6 +85,16 @@ class Shop:
         if key not in self._images:
             self._images[key] = _garment_png(f"{self.seed}:{product_id}:{version}")
         return self._images[key]
+
+    def write_static(self, folder: Path, base_url: str) -> None:
+        """The feed and every current image as files, for a plain static file server (benchmarks)."""
+        (folder / "images").mkdir(parents=True, exist_ok=True)
+        for p in self.products.values():
+            path = folder / "images" / f"{p.product_id}-v{p.image_version}.png"
+            if not path.exists():
+                path.write_bytes(self.image(p.product_id, p.image_version))
+                self._images.pop((p.product_id, p.image_version), None)
+        (folder / "feed.xml").write_bytes(self.merchant_xml(base_url))
 
     def merchant_xml(self, base_url: str) -> bytes:
         head = '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" xmlns:g="http://base.google.com/ns/1.0">'

@@ -93,6 +93,7 @@ def ingestion() -> Iterator[str]:
 
 def test_azure_monitor_receives_traces_and_logs(ingestion: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL", "true")  # no calls home to Microsoft
+    monkeypatch.setenv("APPLICATIONINSIGHTS_SDKSTATS_DISABLED", "true")  # nor exporter stats after the test
     connection = f"InstrumentationKey=00000000-0000-0000-0000-000000000001;IngestionEndpoint={ingestion}"
     settings = TelemetrySettings(enabled=True, azure_monitor_connection_string=connection)
     telemetry = configure_telemetry(settings, azure_monitor_exporters(connection, export_interval_ms=3_600_000))

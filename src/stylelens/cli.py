@@ -63,7 +63,11 @@ def serve(
     settings = get_settings()
     configure_logging()
     uvicorn.run(
-        create_app(settings), host=host or settings.api.host, port=port or settings.api.port, log_level="warning"
+        create_app(settings),
+        host=host or settings.api.host,
+        port=port or settings.api.port,
+        log_level="warning",
+        access_log=False,  # uvicorn's access log names the client's IP address; ours logs requests without it
     )
 
 
@@ -276,9 +280,15 @@ from stylelens.evaluation.recommend import recommend as _eval_recommend  # noqa:
 
 eval_app.command("recommend")(_eval_recommend)
 
+from stylelens.evaluation.vision_command import vision as _eval_vision  # noqa: E402  (vision)
+
+eval_app.command("vision")(_eval_vision)
+
 
 @app.command("explain-recommendations")
-def explain_recommendations(out: Annotated[Path, typer.Option(help="Where to write it")] = Path("docs/how-recommendations-work.md")) -> None:
+def explain_recommendations(
+    out: Annotated[Path, typer.Option(help="Where to write it")] = Path("docs/how-recommendations-work.md"),
+) -> None:
     """Write "how recommendations work" from the current settings (weights, boosts, how to turn it off)."""
     from stylelens.recommend.explainer import how_recommendations_work
 

@@ -59,7 +59,13 @@ class Services:
 
     @cached_property
     def analyser(self) -> GarmentAnalyser:
-        return GarmentAnalyser(self.embedder)
+        from stylelens.vision.head_training import heads_current, load_heads
+        from stylelens.vision.person import PersonFinder
+
+        backbone, models = self.settings.vision.backbone, self.settings.models_dir
+        heads = load_heads(models, backbone) if heads_current(models, backbone) else None
+        category, pattern = heads or (None, None)
+        return GarmentAnalyser(self.embedder, category, pattern, PersonFinder())
 
     @cached_property
     def index(self) -> VectorIndex:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from fastapi.testclient import TestClient
 from shopper_app import Shop, open_shop, register
 from sqlalchemy import select
 
@@ -71,8 +72,6 @@ def test_sign_in_is_rate_limited_per_client(tmp_path: Path, make_settings: Calla
         assert codes == [401] * 5 + [429] * 3
         assert attempts[-1].headers["Retry-After"] == "60"
         # Another client (another address) is not affected.
-        from fastapi.testclient import TestClient
-
         with TestClient(shop.app, client=("198.51.100.9", 40000)) as other:
             response = other.post("/v1/auth/sign-in", json={"email": "ada@example.org", "password": "guess"})
             assert response.status_code == 401

@@ -139,7 +139,9 @@ def test_bad_feeds_are_reported_item_by_item_and_never_crash_the_sync(
     tsv = tmp_path / "feed.tsv"
     tsv.write_bytes(
         b"id\ttitle\tlink\timage_link\tprice\tproduct_type\n"
-        + b"t-1\t" + b"y" * (50 * 1024 * 1024) + b"\n"
+        + b"t-1\t"
+        + b"y" * (50 * 1024 * 1024)
+        + b"\n"
         + f"t-2\tDress\thttps://shop.example/t-2\t{image}\t-1 EUR\tDress\n".encode()
         + f"t-3\tDress\thttps://shop.example/t-3\t{image}\t30 EUR\tDress\n".encode()
     )
@@ -147,3 +149,21 @@ def test_bad_feeds_are_reported_item_by_item_and_never_crash_the_sync(
     assert (report.added, report.rejected, report.feed_error) == (1, 2, "")
     with services.sessions() as session:  # a complete feed: what it does not list is gone
         assert set(session.scalars(select(Product.product_id))) == {"t-3"}
+
+
+def test_the_cli_dry_run_prints_the_diff(tmp_path: Path, models_dir: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    feed = tmp_path / "feed.xml"
+    image = "https://shop.example/a.png"
+    feed.write_bytes(_feed(_item("A-1", image), _item("B-2", image), _item("bad", image, price="-1 EUR")))
+    env = {**os.environ, "STYLELENS_STORAGE__DATA_DIR": str(tmp_path), "STYLELENS_VISION__MODELS_DIR": str(models_dir)}
+    stylelens = Path(sys.executable).parent / "stylelens"
+    command = [stylelens, "catalog", "sync", str(feed), "--dry-run", "--report", str(tmp_path / "r.json")]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["+ A-1  Red dress", "+ B-2  Red dress"]
+    assert "rejected item 3 (bad): price must be positive" in " ".join(done.stderr.split())
+    assert '"rejected": 1' in (tmp_path / "r.json").read_text()

@@ -48,7 +48,17 @@ def view() -> CatalogView:
 
 
 @pytest.fixture(scope="session")
-def small_services(tmp_path_factory: pytest.TempPathFactory, make_settings: Callable[[Path], Settings]) -> Services:
+def text_model(models_dir: Path) -> Path:
+    """MiniLM exported to ONNX (`stylelens models prepare` does it; cached)."""
+    from stylelens.training.export_text import prepare_text_model
+
+    return prepare_text_model(models_dir)
+
+
+@pytest.fixture(scope="session")
+def small_services(
+    tmp_path_factory: pytest.TempPathFactory, make_settings: Callable[[Path], Settings], text_model: Path
+) -> Services:
     """The first 120 demo products in a real SQLite database and index, with the real models."""
     settings = make_settings(tmp_path_factory.mktemp("recommend"))
     services = Services(settings)

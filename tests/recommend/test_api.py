@@ -95,3 +95,15 @@ def test_a_photo_and_words_together_and_the_size_rule_in_photo_search(client: Te
     fits = [d["stock"].get("M", 1 if d["in_stock"] else 0) > 0 for d in details]
     assert fits == sorted(fits, reverse=True), "in stock in M first"
     assert any("Matches your words" in " ".join(x["reasons"]) for x in results)
+
+
+def test_like_this_but_longer_and_shorter(client: TestClient) -> None:
+    tees = client.get("/v1/products", params={"category": "t-shirt", "limit": 1}).json()["data"]
+    longer = client.post("/v1/search/refine", json={"product_id": tees[0]["product_id"], "change": "longer"}).json()
+    assert longer["results"] and {x["category"] for x in longer["results"]} <= {"shirt", "sweater", "dress", "coat"}
+    boots = client.get("/v1/products", params={"category": "boots", "limit": 1}).json()["data"]
+    shorter = client.post("/v1/search/refine", json={"product_id": boots[0]["product_id"], "change": "shorter"}).json()
+    assert shorter["results"] and {x["category"] for x in shorter["results"]} <= {"sandals", "sneakers"}
+    bags = client.get("/v1/products", params={"category": "bag", "limit": 1}).json()["data"]
+    r = client.post("/v1/search/refine", json={"product_id": bags[0]["product_id"], "change": "longer"})
+    assert r.status_code == 422 and "no longer or shorter" in r.json()["detail"]

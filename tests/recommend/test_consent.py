@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from stylelens.recommend.service import ShopperContext
 from stylelens.services import Services
 from stylelens.storage.db import transaction
@@ -63,13 +65,17 @@ def test_a_shopper_who_never_consented_gets_no_profile(small_services: Services)
     assert small_services.recommender.taste_for(ShopperContext(shopper)) is None
 
 
-def test_personalisation_off_in_settings_means_no_profile_for_anyone(small_services: Services) -> None:
+@pytest.mark.parametrize("change", [{"personalisation": False}, {"treatment_share": 0.0}])
+def test_personalisation_off_in_settings_or_ab_control_means_no_profile(
+    small_services: Services, change: dict[str, object]
+) -> None:
     shopper = small_services.accounts.start_device().shopper_id
     _decide(small_services, shopper, True)
     recommender = small_services.recommender
     assert recommender.taste_for(ShopperContext(shopper)) is not None
-    recommender.settings = recommender.settings.model_copy(update={"personalisation": False})
+    before = recommender.settings
+    recommender.settings = before.model_copy(update=change)
     try:
         assert recommender.taste_for(ShopperContext(shopper)) is None
     finally:
-        recommender.settings = recommender.settings.model_copy(update={"personalisation": True})
+        recommender.settings = before

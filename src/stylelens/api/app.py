@@ -19,8 +19,8 @@ from stylelens.api.problems import install_problem_handlers
 from stylelens.api.routes import auth as auth_routes
 from stylelens.api.routes import events as event_routes
 from stylelens.api.routes import health, me, products, search
-from stylelens.api.routes import webhooks as webhook_routes
 from stylelens.api.routes import recommend as recommend_routes
+from stylelens.api.routes import webhooks as webhook_routes
 from stylelens.api.security import install_security
 from stylelens.config import Settings, get_settings
 from stylelens.observability import request_id
@@ -76,6 +76,7 @@ def _warm_up(services: Services) -> None:
     """Open the database (running migrations), the index and the models before the first request."""
     _ = services.engine
     services.embedder.load()
+    services.analyser.load()
     log.info("ready", extra={"catalog_items": len(services.index)})
 
 

@@ -29,6 +29,9 @@ class GarmentOut(BaseModel):
     category: CategoryOut
     colors: list[ColorOut]
     region: RegionOut
+    kind: str = Field(default="garment", description="Where it was found: garment, upper, lower, full, feet, bag")
+    categories: list[CategoryOut] = Field(default_factory=list, description="The shop's taxonomy, best first")
+    pattern: CategoryOut | None = Field(default=None, description="solid, striped, checked, dotted, floral, graphic")
 
 
 class SearchResultOut(BaseModel):

@@ -22,6 +22,7 @@ from stylelens.services import Services
 
 DOCS_PATHS = ("/docs", "/redoc")
 PRIVATE_PREFIXES = ("/v1/me", "/v1/auth")
+SIGN_IN_PATHS = frozenset({"/v1/auth/register", "/v1/auth/sign-in", "/v1/auth/oidc", "/v1/auth/device"})
 _INLINE = {
     "script": re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S),
     "style": re.compile(r"<style[^>]*>(.*?)</style>", re.S),
@@ -94,7 +95,7 @@ def _limit(request: Request, settings: Settings) -> Response | None:
     path, limits = request.url.path, settings.security
     if path.startswith("/v1/search"):
         bucket, limit = "search", limits.search_per_minute
-    elif path.startswith("/v1/auth/") and request.method == "POST":
+    elif path in SIGN_IN_PATHS and request.method == "POST":
         bucket, limit = "sign-in", limits.sign_in_per_minute
     else:
         return None

@@ -86,7 +86,7 @@ def list_keys(sessions: sessionmaker[Session]) -> list[KeyInfo]:
 
 def authenticate(sessions: sessionmaker[Session], token: str, scope: str) -> KeyInfo:
     """The key behind a token if it is valid, unexpired and has `scope`; NotSignedIn or Forbidden otherwise."""
-    parts = token.split("_")
+    parts = token.split("_", 2)
     if len(parts) != 3 or parts[0] != PREFIX:
         raise NotSignedIn("send an API key: 'Authorization: Bearer slk_...'")
     with sessions() as session:

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from sqlalchemy import delete, select
@@ -23,57 +22,12 @@ from sqlalchemy.orm import Session
 from stylelens.catalog.feeds import FeedEntry, FeedError, FeedProduct, Rejection
 from stylelens.catalog.fetch import FetchResult, ImageFetcher
 from stylelens.catalog.ingest import CatalogIngestor, CatalogItem, IngestReport, attributes_of
+from stylelens.catalog.sync_report import SyncReport
 from stylelens.storage.db import transaction
 from stylelens.storage.integration_models import CatalogListing, ProductVariant, SyncRun
 from stylelens.storage.models import Product, ProductEmbedding, utcnow
 
 BATCH = 64
-MAX_LISTED = 1000  # rejections and failures kept in a report (all are counted)
-
-
-@dataclass
-class SyncReport:
-    """What one sync did, product by product where it matters."""
-
-    source: str
-    run_id: int = 0
-    dry_run: bool = False
-    seen: int = 0
-    added: int = 0
-    updated_images: int = 0
-    updated_details: int = 0
-    unchanged: int = 0
-    deleted: int = 0
-    rejected: int = 0
-    image_failures: int = 0
-    rejections: list[dict[str, str]] = field(default_factory=list)
-    failures: list[dict[str, str]] = field(default_factory=list)
-    diff: list[str] = field(default_factory=list)  # dry run: "+ id", "~ id", "- id"
-    feed_error: str = ""
-    seconds: float = 0.0
-
-    def reject(self, rejection: Rejection) -> None:
-        self.rejected += 1
-        if len(self.rejections) < MAX_LISTED:
-            self.rejections.append(
-                {"at": rejection.position, "product_id": rejection.product_id, "reason": rejection.reason}
-            )
-
-    def fail(self, product_id: str, url: str, error: str) -> None:
-        self.image_failures += 1
-        if len(self.failures) < MAX_LISTED:
-            self.failures.append({"product_id": product_id, "url": url, "error": error})
-
-    def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "diff"}
-
-    def summary(self) -> str:
-        return (
-            f"{self.seen} products read: {self.added} added, {self.updated_images} new images, "
-            f"{self.updated_details} details updated, {self.unchanged} unchanged, {self.deleted} deleted; "
-            f"{self.rejected} rejected, {self.image_failures} image failures"
-            + (f"; feed error: {self.feed_error} (no deletions)" if self.feed_error else "")
-        )
 
 
 @dataclass
@@ -122,6 +76,8 @@ class CatalogSync:
             report.feed_error = exc.detail
         if pending:
             self._ingest(pending, report)
+        if not report.feed_error and report.seen == 0:
+            report.feed_error = "the feed lists no valid product: nothing deleted (an empty export is a mistake)"
         if not report.feed_error:
             report.deleted = self._delete_unseen(report.run_id)
         self.reconcile_index()
@@ -306,10 +262,12 @@ class CatalogSync:
                         report.unchanged += 1
         except FeedError as exc:
             report.feed_error = exc.detail
+        if not report.feed_error and report.seen == 0:
+            report.feed_error = "the feed lists no valid product: nothing would be deleted"
         if not report.feed_error:
             with self.sessions() as session:
-                query = select(CatalogListing.product_id).where(CatalogListing.source == self.source)
-                for product_id in session.scalars(query):
+                listed = select(CatalogListing.product_id).where(CatalogListing.source == self.source)
+                for product_id in session.scalars(listed):
                     if product_id not in seen:
                         report.deleted += 1
                         report.diff.append(f"- {product_id}")

@@ -7,6 +7,7 @@ with simulated shoppers over its real embeddings. Prints the report and writes i
 from __future__ import annotations
 
 import json
+import os
 import platform
 from pathlib import Path
 from typing import Annotated
@@ -15,20 +16,24 @@ import typer
 
 from stylelens.recommend.offline import OfflineReport
 
+MIN_LOGGED_SHOPPERS = 20
+
 
 def recommend(
     shoppers: Annotated[int, typer.Option(help="Simulated shoppers")] = 400,
     seed: Annotated[int, typer.Option(help="Simulation seed")] = 11,
     k: Annotated[int, typer.Option(help="List length scored (NDCG@k, recall@k)")] = 10,
     out: Annotated[Path, typer.Option(help="Folder for recommend-eval.json and .md")] = Path("var/eval"),
+    logged: Annotated[bool, typer.Option(help="Also evaluate on the shop's logged events, if there are enough")] = True,
 ) -> None:
     """Evaluate recommendations offline on simulated shoppers: recall, NDCG, coverage, diversity, A/B arms."""
     import time
 
     from stylelens.config import get_settings
     from stylelens.recommend.catalog_view import load_catalog_view
-    from stylelens.recommend.offline import evaluate
+    from stylelens.recommend.offline import evaluate, split_logged
     from stylelens.recommend.simulation import SimulationSpec
+    from stylelens.recommend.taste_store import logged_events
     from stylelens.services import Services
 
     settings = get_settings()
@@ -43,20 +48,32 @@ def recommend(
         services.mark_demo(c.demo_seed, c.demo_size)
         view = load_catalog_view(services.sessions)
     started = time.perf_counter()
-    report = evaluate(view, settings.recommend, SimulationSpec(shoppers=shoppers, seed=seed), k=k)
+    spec = SimulationSpec(shoppers=shoppers, seed=seed)
+    reports = [evaluate(view, settings.recommend, spec, k=k)]
+    cases = split_logged(logged_events(services.sessions)) if logged else []
+    if len(cases) >= MIN_LOGGED_SHOPPERS:
+        reports.append(evaluate(view, settings.recommend, spec, k=k, logged=cases))
+    elif logged:
+        typer.echo(f"logged events: {len(cases)} shoppers with a history and a future (< {MIN_LOGGED_SHOPPERS}): "
+                   "not evaluated", err=True)  # fmt: skip
     elapsed = time.perf_counter() - started
-    text = to_markdown(report, elapsed)
+    text = "\n".join(to_markdown(report, elapsed) for report in reports)
     typer.echo(text)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "recommend-eval.json").write_text(json.dumps(report.as_dict(), indent=2))
+    (out / "recommend-eval.json").write_text(json.dumps([r.as_dict() for r in reports], indent=2))
     (out / "recommend-eval.md").write_text(text)
+
+
+def _who(report: OfflineReport) -> str:
+    if report.shoppers_from == "simulated":
+        return f"{report.spec.shoppers} simulated shoppers, seed {report.spec.seed}"
+    return f"{report.methods['visual'].shoppers} shoppers from logged events, first 70% of events as history"
 
 
 def to_markdown(report: OfflineReport, seconds: float) -> str:
     k = report.k
     lines = [
-        f"# Offline evaluation of recommendations ({report.spec.shoppers} simulated shoppers, "
-        f"{report.catalog_size} catalog items, seed {report.spec.seed})",
+        f"# Offline evaluation of recommendations ({_who(report)}, {report.catalog_size} catalog items)",
         "",
         f"| method | recall@{k} | NDCG@{k} | coverage | intra-list diversity |",
         "|---|---|---|---|---|",
@@ -65,7 +82,8 @@ def to_markdown(report: OfflineReport, seconds: float) -> str:
         lines.append(f"| {m.method} | {m.recall:.4f} | {m.ndcg:.4f} | {m.coverage:.4f} | {m.diversity:.4f} |")
     lines += [
         "",
-        f"Personalised vs pure visual similarity: {report.uplift('visual'):+.1%} NDCG@{k}",
+        f"Personalised vs pure visual similarity (centroid): {report.uplift('visual'):+.1%} NDCG@{k}",
+        f"Personalised vs pure visual similarity (nearest to any item): {report.uplift('visual_items'):+.1%} NDCG@{k}",
         f"Personalised vs popularity: {report.uplift('popularity'):+.1%} NDCG@{k}",
         "",
         "## A/B arms (each shopper assigned by a stable hash)",
@@ -79,7 +97,7 @@ def to_markdown(report: OfflineReport, seconds: float) -> str:
         )
     lines += [
         "",
-        f"Machine: {platform.machine()}, {platform.processor() or 'cpu'}; evaluation took {seconds:.1f} s",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}; took {seconds:.1f} s",
         "",
     ]
     return "\n".join(lines)

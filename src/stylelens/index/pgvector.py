@@ -10,6 +10,7 @@ still returns k items when k exist (up to `hnsw.max_scan_tuples` visited).
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -35,6 +36,9 @@ class PgVectorIndex:
     ) -> None:
         self.dim = dim
         self.ef_search = ef_search
+        # The attributes of this thread's last search hits: search asks for the neighbours' categories right
+        # after (one query instead of one per neighbour). Any write through this index clears them.
+        self._recent = threading.local()
         self.engine: Engine = create_engine(psycopg_url(url), pool_pre_ping=True, pool_size=pool_size)
         with self.engine.begin() as conn:
             conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS vector")
@@ -74,6 +78,9 @@ class PgVectorIndex:
             return {int(label) for label in conn.exec_driver_sql(f"SELECT label FROM {TABLE}").scalars()}
 
     def attributes(self, label: int) -> ItemAttributes | None:
+        recent: dict[int, ItemAttributes] = getattr(self._recent, "hits", {})
+        if label in recent:
+            return recent[label]
         with self.engine.connect() as conn:
             row = conn.exec_driver_sql(
                 f"SELECT category, price, in_stock, colors FROM {TABLE} WHERE label = %s", (int(label),)
@@ -84,6 +91,7 @@ class PgVectorIndex:
         """Add items, or replace the vector and attributes of items already there."""
         if not labels:
             return
+        self._recent.hits = {}
         vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(labels), self.dim)
         rows = [
             (int(label), vector, a.category, float(a.price), bool(a.in_stock), list(a.colors))
@@ -101,6 +109,7 @@ class PgVectorIndex:
     def set_attributes(self, label: int, attributes: ItemAttributes) -> None:
         """Change what filters see for an item (price, stock...) without touching its vector."""
         a = attributes
+        self._recent.hits = {}
         with self.engine.begin() as conn:
             conn.exec_driver_sql(
                 f"UPDATE {TABLE} SET category = %s, price = %s, in_stock = %s, colors = %s WHERE label = %s",
@@ -108,6 +117,7 @@ class PgVectorIndex:
             )
 
     def delete(self, labels: list[int]) -> None:
+        self._recent.hits = {}
         with self.engine.begin() as conn:
             conn.exec_driver_sql(f"DELETE FROM {TABLE} WHERE label = ANY(%s)", ([int(x) for x in labels],))
 
@@ -117,19 +127,24 @@ class PgVectorIndex:
             return []
         query = np.ascontiguousarray(vector, dtype=np.float32).reshape(self.dim)
         conditions, params = _where_sql(where or IndexFilter())
-        sql = f"SELECT label, embedding <=> %s AS distance FROM {TABLE} {conditions} ORDER BY distance LIMIT %s"
+        sql = (
+            f"SELECT label, embedding <=> %s AS distance, category, price, in_stock, colors FROM {TABLE}"
+            f" {conditions} ORDER BY distance LIMIT %s"
+        )
         with self.engine.begin() as conn:
             conn.exec_driver_sql(f"SET LOCAL hnsw.ef_search = {max(self.ef_search, min(k, 1000))}")
             if conditions:
                 conn.exec_driver_sql("SET LOCAL hnsw.iterative_scan = strict_order")
             rows = conn.exec_driver_sql(sql, (query, *params, int(k))).all()
-        return [Neighbour(int(label), 1.0 - float(distance)) for label, distance in rows]
+        self._recent.hits = {int(r[0]): ItemAttributes(r[2], float(r[3]), bool(r[4]), tuple(r[5])) for r in rows}
+        return [Neighbour(int(label), 1.0 - float(distance)) for label, distance, *_ in rows]
 
     def save(self) -> None:
         """Nothing to do: every write is already committed."""
 
     def clear(self) -> None:
         """Remove every item (a full rebuild starts here)."""
+        self._recent.hits = {}
         with self.engine.begin() as conn:
             conn.exec_driver_sql(f"TRUNCATE {TABLE}")
 

@@ -78,7 +78,7 @@ class ConsentArea:
 
     def erase(self, services: Services, shopper_id: str) -> int:
         with transaction(services.sessions) as session:
-            return session.execute(delete(Consent).where(Consent.shopper_id == shopper_id)).rowcount or 0  # type: ignore[attr-defined,no-any-return]
+            return session.execute(delete(Consent).where(Consent.shopper_id == shopper_id)).rowcount or 0  # type: ignore[attr-defined]
 
 
 class PhotoArea:
@@ -144,7 +144,7 @@ class EventsFallbackArea:
 
         with transaction(services.sessions) as session:
             query = delete(ShopperEvent).where(ShopperEvent.shopper_ref == shopper_id)
-            return session.execute(query).rowcount or 0  # type: ignore[attr-defined,no-any-return]
+            return session.execute(query).rowcount or 0  # type: ignore[attr-defined]
 
 
 class TasteFallbackArea:
@@ -163,7 +163,7 @@ class TasteFallbackArea:
         from stylelens.storage.taste_models import TasteSettings
 
         with transaction(services.sessions) as session:
-            return session.execute(delete(TasteSettings).where(TasteSettings.shopper_id == shopper_id)).rowcount or 0  # type: ignore[attr-defined,no-any-return]
+            return session.execute(delete(TasteSettings).where(TasteSettings.shopper_id == shopper_id)).rowcount or 0  # type: ignore[attr-defined]
 
 
 def _derived_taste(services: Services, shopper_id: str) -> dict[str, Any] | None:

@@ -81,7 +81,7 @@ class ConsentBook:
 
     def current(self, session: Session, shopper_id: str) -> dict[str, ConsentState]:
         """The latest decision per purpose; a grant on an older policy version no longer counts."""
-        states = {p: ConsentState(p, False, self.policy_version, None) for p in PURPOSES}
+        states: dict[str, ConsentState] = {p: ConsentState(p, False, self.policy_version, None) for p in PURPOSES}
         for row in self.history(session, shopper_id):
             valid = row.granted and row.policy_version == self.policy_version
             states[row.purpose] = ConsentState(row.purpose, valid, row.policy_version, row.decided_at)

@@ -6,13 +6,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
+from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from stylelens.index.base import IndexFilter, Neighbour, VectorIndex
 from stylelens.recommend.reasons import reasons_for
 from stylelens.storage.models import Product
-from stylelens.vision.analysis import Garment, GarmentAnalyser
+from stylelens.vision.analysis import Garment, GarmentAnalyser, Region
 from stylelens.vision.decode import decode_photo
 
 # Photos are read at about this many pixels a side; regions are reported in the uploaded image's pixels.
@@ -28,6 +29,7 @@ class SearchQuery:
     limit: int = 20
     where: IndexFilter = field(default_factory=IndexFilter)
     garment: int = 0
+    box: tuple[int, int, int, int] | None = None  # x, y, w, h in the uploaded image: search what lies inside
     # For the recommender's re-ranking hook (recommend/hook.py): who asks, their sizes, words with the photo.
     shopper: str | None = None
     sizes: tuple[str, ...] = ()
@@ -94,13 +96,31 @@ class VisualSearch:
             photo, max_bytes=self.max_bytes, max_pixels=self.max_pixels, work_side=WORK_SIDE
         )
         sx, sy = width / image.width, height / image.height
-        garments = [replace(g, region=g.region.scaled(sx, sy)) for g in self.analyser.analyse(image)]
+        if query.box is not None:
+            garments = self._inside(image, query.box, sx, sy)
+        else:
+            garments = [replace(g, region=g.region.scaled(sx, sy)) for g in self.analyser.analyse(image)]
         found = [FoundGarment(g, self._category(g)) for g in garments]
+        if not found:  # nothing that looks like a garment: a clear, empty answer
+            return SearchAnswer([], [])
         chosen = found[min(query.garment, len(found) - 1)]
         if self.ranker and (ranked := self.ranker.rerank(chosen.garment, chosen.category.label, query)) is not None:
             return SearchAnswer(found, self._ranked_hits(ranked))
         neighbours = self.index.search(chosen.garment.embedding, query.limit, query.where)
         return SearchAnswer(found, self._hits(neighbours, chosen))
+
+    def _inside(self, image: Image.Image, box: tuple[int, int, int, int], sx: float, sy: float) -> list[Garment]:
+        """The garment inside a box the shopper drew (uploaded-image pixels), read as if it were the whole photo."""
+        x, y, w, h = box
+        left, top = max(0, round(x / sx)), max(0, round(y / sy))
+        right, bottom = min(image.width, round((x + w) / sx)), min(image.height, round((y + h) / sy))
+        if right - left < 8 or bottom - top < 8:
+            return []
+        garments = self.analyser.analyse_batch([image.crop((left, top, right, bottom))])[0]
+        return [
+            replace(g, region=Region(g.region.x + left, g.region.y + top, g.region.w, g.region.h).scaled(sx, sy))
+            for g in garments
+        ]
 
     def _category(self, garment: Garment) -> CategoryGuess:
         """The category most of the nearest catalog items share, weighted by similarity."""

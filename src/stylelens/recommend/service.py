@@ -20,10 +20,11 @@ from stylelens.index.base import IndexFilter, VectorIndex
 from stylelens.recommend.candidates import index_searcher, taste_candidates
 from stylelens.recommend.catalog_view import CatalogView, ItemFacts
 from stylelens.recommend.consent import PersonalisationConsent, personalisation_allowed
+from stylelens.recommend.experiments import assign_arm
 from stylelens.recommend.look import colour_harmony, complementary_categories
 from stylelens.recommend.ranking import Ranked, RankRequest, Reranker
 from stylelens.recommend.taste import TasteProfile, build_taste
-from stylelens.recommend.taste_store import EventSource, TasteStore
+from stylelens.recommend.taste_store import CoLikes, EventSource, TasteStore
 from stylelens.recommend.text_match import TextMatcher
 
 # "Like this but...": what the shopper can ask to change about an item.
@@ -57,6 +58,7 @@ class Recommender:
         events: EventSource,
         tastes: TasteStore,
         text: TextMatcher | None = None,
+        co_likes: CoLikes | None = None,
     ) -> None:
         self.settings = settings
         self._load_view = load_view
@@ -65,6 +67,7 @@ class Recommender:
         self.events = events
         self.tastes = tastes
         self.text = text
+        self.co_likes = co_likes
         self.reranker = Reranker(settings)
         self._view: CatalogView | None = None
         self._loaded_at = 0.0
@@ -85,12 +88,17 @@ class Recommender:
         if not personalisation_allowed(shopper.shopper_id, self.consent, self.settings.personalisation):
             return None
         assert shopper.shopper_id is not None
+        if self.arm(shopper.shopper_id) == "control":  # A/B: this shopper's arm keeps the shared ranking
+            return None
         edits, reset_at = self.tastes.load(shopper.shopper_id)
         events = self.events.events_for(shopper.shopper_id, reset_at)
         s = self.settings
         return build_taste(
             events, self.view(), half_life_days=s.taste_half_life_days, centres=s.taste_centres, edits=edits
         )
+
+    def arm(self, shopper_id: str) -> str:
+        return assign_arm(shopper_id, self.settings.experiment, self.settings.treatment_share)
 
     def rank(self, request: RankRequest) -> list[Ranked]:
         return self.reranker.rank(self.view(), request)
@@ -100,7 +108,8 @@ class Recommender:
         view, taste = self.view(), self.taste_for(shopper)
         sizes = _sizes(shopper, taste)
         if taste is None or taste.is_empty:
-            candidates = dict.fromkeys((f.pk for f in view.facts[: self.settings.candidates * 5]), 0.0)
+            step = max(1, len(view) // (self.settings.candidates * 5))  # spread over the whole catalog
+            candidates = dict.fromkeys((f.pk for f in view.facts[::step]), 0.0)
             return self.rank(RankRequest(candidates, sizes=sizes, limit=limit, visual_query=False))
         candidates = taste_candidates(view, taste, self.settings.candidates, index_searcher(self.index))
         request = RankRequest(candidates, taste=taste, sizes=sizes, limit=limit, exclude=taste.seen, visual_query=False)
@@ -127,6 +136,8 @@ class Recommender:
         }  # fmt: skip
         if change not in rules:
             raise InvalidInput(f"unknown refinement {change!r}; use one of: {', '.join(REFINEMENTS)}")
+        if change in ("longer", "shorter") and not family:
+            raise InvalidInput(f"{item.category} has no longer or shorter versions in this catalog")
         where, keep = rules[change]
         return self._around(item, vector, shopper, limit, where, keep, text=text, same_look=False)
 
@@ -140,6 +151,12 @@ class Recommender:
             for f in view.facts
             if f.category in kinds and f.colors
         }
+        together = self.co_likes.of(item.product_id) if self.co_likes else {}
+        top = max(together.values(), default=1)
+        by_id = {f.product_id: f.pk for f in view.facts}
+        co_liked = {by_id[pid]: n / top for pid, n in together.items() if by_id.get(pid) in harmony}
+        for pk, share in co_liked.items():
+            harmony[pk] += share  # shoppers who liked this one also liked that one
         ranked = self.rank(
             RankRequest(
                 {}, harmony=harmony, taste=taste, sizes=_sizes(shopper, taste), limit=limit,
@@ -147,7 +164,11 @@ class Recommender:
             )
         )  # fmt: skip
         colours = " and ".join(item.colors[:2]) or "its colour"
-        return [Ranked(r.pk, r.score, r.visual, [f"Goes with {colours} ({item.category})", *r.reasons]) for r in ranked]
+        return [
+            Ranked(r.pk, r.score, r.visual, [f"Goes with {colours} ({item.category})"]
+                   + (["Often liked together with it"] if r.pk in co_liked else []) + r.reasons)
+            for r in ranked
+        ]  # fmt: skip
 
     def text_scores(self, text: str, n: int) -> dict[int, float]:
         if self.text is None or not text.strip():

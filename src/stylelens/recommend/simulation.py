@@ -67,12 +67,13 @@ def price_levels(view: CatalogView) -> np.ndarray:
 def simulate_shoppers(view: CatalogView, spec: SimulationSpec) -> list[SimulatedShopper]:
     """Deterministic for a given catalog and spec."""
     rng = np.random.default_rng(spec.seed)
-    clusters = visual_clusters(view, spec.clusters, spec.seed)
+    k = min(spec.clusters, max(2, len(view) // 50))  # small catalogs: fewer, fuller clusters
+    clusters = visual_clusters(view, k, spec.seed)
     levels = price_levels(view)
     main_color = np.array([view.color_index[f.colors[0]] if f.colors else 0 for f in view.facts])
     stocked = np.array([f.in_stock for f in view.facts])
-    sizes = np.bincount(clusters, minlength=spec.clusters)
-    big = np.flatnonzero(sizes >= 20)
+    sizes = np.bincount(clusters, minlength=k)
+    big = np.argsort(-sizes)[: max(2, int((sizes >= 20).sum()))]  # looks with enough items to like
     return [
         _shopper(f"sim-{n:04d}", view, rng, spec, clusters, big, levels, main_color, stocked)
         for n in range(spec.shoppers)
@@ -90,7 +91,7 @@ def _shopper(
     main_color: np.ndarray,
     stocked: np.ndarray,
 ) -> SimulatedShopper:
-    cluster_pref = np.zeros(spec.clusters)
+    cluster_pref = np.zeros(clusters.max() + 1)
     cluster_pref[rng.choice(big, size=2, replace=False)] = rng.dirichlet([2, 2])
     color_pref = np.zeros(len(view.colors))
     color_pref[rng.choice(len(view.colors), size=2, replace=False)] = rng.dirichlet([2, 2])

@@ -6,7 +6,7 @@ from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from stylelens.recommend.taste import EVENT_KINDS, ShopperEvent, TasteEdits
@@ -39,6 +39,52 @@ class StoredEvents:
             query = query.where(EventRow.occurred_at >= since)
         with self.sessions() as session:
             return [ShopperEvent(pk, kind, at) for pk, kind, at in session.execute(query)]
+
+
+POSITIVE_KINDS = ("like", "save", "add_to_cart", "purchase")
+
+
+class CoLikes:
+    """Items liked, saved, put in the basket or bought by the same shoppers as a given item (complete the look)."""
+
+    def __init__(self, sessions: sessionmaker[Session], limit: int = 200) -> None:
+        self.sessions = sessions
+        self.limit = limit
+
+    def of(self, product_id: str) -> dict[str, int]:
+        """Other product ids and how many shoppers interacted positively with both (at least two shoppers)."""
+        fans = (
+            select(EventRow.shopper_ref)
+            .where(EventRow.product_id == product_id, EventRow.type.in_(POSITIVE_KINDS), EventRow.shopper_ref != "")
+            .distinct()
+        )
+        together = func.count(func.distinct(EventRow.shopper_ref))
+        query = (
+            select(EventRow.product_id, together)
+            .where(EventRow.shopper_ref.in_(fans), EventRow.type.in_(POSITIVE_KINDS), EventRow.product_id != product_id)
+            .group_by(EventRow.product_id)
+            .having(together >= 2)
+            .order_by(together.desc())
+            .limit(self.limit)
+        )
+        with self.sessions() as session:
+            return {pid: int(n) for pid, n in session.execute(query)}
+
+
+def logged_events(sessions: sessionmaker[Session], limit: int = 500_000) -> dict[str, list[ShopperEvent]]:
+    """Every shopper's logged events on catalog items, oldest first (offline evaluation on real behaviour)."""
+    query = (
+        select(EventRow.shopper_ref, Product.pk, EventRow.type, EventRow.occurred_at)
+        .join(Product, Product.product_id == EventRow.product_id)
+        .where(EventRow.shopper_ref != "", EventRow.type.in_(EVENT_KINDS))
+        .order_by(EventRow.occurred_at, EventRow.pk)
+        .limit(limit)
+    )
+    out: dict[str, list[ShopperEvent]] = {}
+    with sessions() as session:
+        for shopper, pk, kind, at in session.execute(query):
+            out.setdefault(shopper, []).append(ShopperEvent(pk, kind, at))
+    return out
 
 
 class TasteStore:

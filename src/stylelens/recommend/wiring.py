@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from stylelens.recommend.catalog_view import load_catalog_view
 from stylelens.recommend.consent import ConsentBookCheck
 from stylelens.recommend.service import Recommender
-from stylelens.recommend.taste_store import StoredEvents, TasteStore
+from stylelens.recommend.taste_store import CoLikes, StoredEvents, TasteStore
 from stylelens.recommend.text import TextEncoder
 from stylelens.recommend.text_match import TextMatcher
 
@@ -27,4 +27,5 @@ def build_recommender(services: Services) -> Recommender:
         events=StoredEvents(services.sessions),
         tastes=TasteStore(services.sessions),
         text=text,
+        co_likes=CoLikes(services.sessions),
     )

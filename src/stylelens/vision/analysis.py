@@ -22,6 +22,7 @@ from stylelens.vision.heads import SoftmaxHead
 from stylelens.vision.patterns import texture_features
 from stylelens.vision.person import PersonFinder
 from stylelens.vision.regions import GarmentRegion, person_regions
+from stylelens.vision.shape import shape_features
 
 BAG_MIN_SCORE = 0.35  # a wrist region is reported as a bag only when ImageNet sees one this clearly
 KIND_ORDER = {"upper": 0, "full": 1, "lower": 2, "feet": 3, "bag": 4, "garment": 0}
@@ -112,6 +113,9 @@ class GarmentAnalyser:
                 return PhotoAnalysis([], image, False)
             return PhotoAnalysis(self.analyse_batch([image])[0], image, False)
         safe, faces = self._blurred(image)
+        if self.blur and not any(reading.has_head_at(box) for box in faces):
+            # A pose without a face is usually a garment the pose model mistook for a torso (a shirt on a bed).
+            return PhotoAnalysis(self.analyse_batch([safe])[0], safe, False)
         safe_rgb = np.asarray(safe)
         regions = person_regions(safe_rgb, reading, faces)
         garments = self._describe(safe, safe_rgb, regions)
@@ -155,7 +159,8 @@ class GarmentAnalyser:
     ) -> Garment:
         categories: list[CategoryScore] = []
         if self.categories is not None:
-            categories = self.categories.top(self.categories.scores(vector[None], logits[None])[0])
+            features = np.concatenate([vector, shape_features(rgb, mask)])[None]
+            categories = self.categories.top(self.categories.scores(features, logits[None])[0])
         pattern = None
         if self.pattern_head is not None:
             features = np.concatenate([vector, texture_features(rgb, mask)])[None]

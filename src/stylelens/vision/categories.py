@@ -80,15 +80,13 @@ class CategoryModel:
         self.head = head
         self.matrix = imagenet_matrix()
         # (head classes, taxonomy): which taxonomy categories each head class may become.
-        self.family = np.array(
-            [[1.0 if FAMILIES[c] == h else 0.0 for c in TAXONOMY] for h in head.classes], np.float32
-        )
+        self.family = np.array([[1.0 if FAMILIES[c] == h else 0.0 for c in TAXONOMY] for h in head.classes], np.float32)
         self.own = np.array([[1.0 if c == h else 0.0 for c in TAXONOMY] for h in head.classes], np.float32)
         self.accessory = np.array([FAMILIES[c] is None for c in TAXONOMY], np.float32)
 
-    def scores(self, embeddings: FloatArray, logits: FloatArray) -> FloatArray:
-        """Probabilities over TAXONOMY, shape (n, len(TAXONOMY)); rows sum to 1."""
-        head = self.head.probabilities(embeddings)  # (n, h)
+    def scores(self, features: FloatArray, logits: FloatArray) -> FloatArray:
+        """Probabilities over TAXONOMY, shape (n, len(TAXONOMY)), from head features and ImageNet logits."""
+        head = self.head.probabilities(features)  # (n, h)
         imagenet = softmax(np.asarray(logits, np.float32)) @ self.matrix  # (n, t)
         out = np.zeros_like(imagenet)
         for j in range(len(self.head.classes)):

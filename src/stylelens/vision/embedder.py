@@ -16,6 +16,7 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
+from scipy import ndimage
 
 from stylelens.errors import NotReady
 from stylelens.vision.foreground import mask_box
@@ -26,6 +27,8 @@ Mask = NDArray[np.bool_]
 
 MARGIN: Final[float] = 0.08  # around the garment box, on each side, as a fraction of its width/height
 BATCH_SIZE: Final[int] = 16
+BACKDROP: Final[int] = 243  # grey level that replaces the background around a garment (a packshot's studio)
+GROW: Final[int] = 2  # pixels the mask grows before the background is replaced (keeps the garment's edge)
 _EPS: Final[float] = 1e-12
 
 
@@ -120,6 +123,8 @@ def _garment_square(rgb: Image.Image, mask: Mask | None, size: int) -> Image.Ima
     if mask is not None and mask.shape != (height, width):
         raise ValueError(f"mask {mask.shape} does not match image {height}x{width}")
     x, y, w, h = mask_box(mask) if mask is not None and mask.any() else (0, 0, width, height)
+    if mask is not None and mask.any() and not mask.all():
+        rgb = _masked(rgb, mask, (x, y, w, h))
     side = max(w * (1 + 2 * MARGIN), h * (1 + 2 * MARGIN), 1.0)
     left, top = x + w / 2 - side / 2, y + h / 2 - side / 2
     crop = (max(left, 0.0), max(top, 0.0), min(left + side, width), min(top + side, height))
@@ -134,6 +139,22 @@ def _garment_square(rgb: Image.Image, mask: Mask | None, size: int) -> Image.Ima
     )
     canvas.paste(region, offset)
     return canvas
+
+
+def _masked(rgb: Image.Image, mask: Mask, box: tuple[int, int, int, int]) -> Image.Image:
+    """The photo with everything outside the (slightly grown) garment mask set to a plain studio white.
+
+    Only the garment box plus margin is touched; a shopper's busy background then reads like a packshot's.
+    """
+    x, y, w, h = box
+    pad = max(2, round(MARGIN * max(w, h)))
+    x0, y0 = max(0, x - pad), max(0, y - pad)
+    x1, y1 = min(rgb.width, x + w + pad), min(rgb.height, y + h + pad)
+    part = np.asarray(rgb.crop((x0, y0, x1, y1)))
+    keep = ndimage.binary_dilation(mask[y0:y1, x0:x1], iterations=GROW)
+    out = rgb.copy()
+    out.paste(Image.fromarray(np.where(keep[..., None], part, np.uint8(BACKDROP)).astype(np.uint8)), (x0, y0))
+    return out
 
 
 def _sha256(path: Path) -> str:

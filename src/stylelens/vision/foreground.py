@@ -4,8 +4,8 @@ The background is modelled from the image border in CIELAB (a robust fit that to
 a garment touching the edge), pixels far from it are the garment, morphology removes specks and closes
 seams, the largest piece or pieces are kept and holes filled. When the border is not plain (a garment on a
 bed, a street, a sofa) or the result is implausible, GrabCut (OpenCV) separates the garment from the busy
-background, seeded with the border as background; a centred ellipse stands in only when that fails too. Work happens on a copy
-reduced to at most `WORK_SIDE` pixels a side, and the mask is scaled back to the photo's size.
+background, seeded with the border as background; a centred ellipse stands in only when that fails too.
+Work happens on a copy reduced to at most `WORK_SIDE` pixels a side; the mask is scaled back to the photo's size.
 """
 
 from __future__ import annotations
@@ -30,7 +30,11 @@ MIN_FRACTION: Final[float] = 0.01
 MAX_FRACTION: Final[float] = 0.97
 KEEP_RELATIVE: Final[float] = 0.25  # keep pieces at least this fraction of the largest (a pair of socks)
 BUSY_SHARE: Final[float] = 0.25  # border pixels far from the border's median colour that make it busy
-GRABCUT_ROUNDS: Final[int] = 4
+GRABCUT_ROUNDS: Final[int] = 3
+GRABCUT_SIDE: Final[int] = 96  # GrabCut runs on an even smaller copy: its cost grows fast with pixels
+LAB_BIN: Final[float] = 6.0  # CIELAB units per bin of the border colour grid
+LAB_ORIGIN: Final = np.array([0.0, -128.0, -128.0])
+LAB_GRID: Final[tuple[int, int, int]] = (18, 43, 43)
 ELLIPSE_AXES: Final[float] = 0.42  # fallback ellipse semi-axes, as a fraction of width and height
 
 
@@ -42,7 +46,7 @@ def garment_mask(rgb: NDArray[np.uint8]) -> BoolArray:
     mask = _clean(_foreground(lab))
     fraction = float(mask.mean()) if mask.size else 0.0
     if _busy_border(lab) or not MIN_FRACTION <= fraction <= MAX_FRACTION:
-        mask = _clean(_grabcut(small))
+        mask = _largest(_clean(_grabcut(small)))
         fraction = float(mask.mean()) if mask.size else 0.0
         if not MIN_FRACTION <= fraction <= MAX_FRACTION:
             return centred_ellipse(height, width)
@@ -160,11 +164,41 @@ def _grabcut(small: NDArray[np.uint8]) -> BoolArray:
     """GrabCut on the reduced photo: the border band is background, the rest is probably the garment."""
     import cv2
 
+    full_h, full_w = small.shape[:2]
+    scale = min(1.0, GRABCUT_SIDE / max(full_h, full_w))
+    if scale < 1.0:
+        size = (max(1, round(full_w * scale)), max(1, round(full_h * scale)))
+        small = np.asarray(Image.fromarray(small).resize(size, Image.Resampling.BOX))
     height, width = small.shape[:2]
     seed = np.full((height, width), cv2.GC_PR_FGD, np.uint8)
+    seed[_like_border(srgb_to_lab(small))] = cv2.GC_PR_BGD
     seed[border_mask(height, width)] = cv2.GC_BGD
     background, foreground = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     bgr = np.ascontiguousarray(small[..., ::-1])
     cv2.setRNGSeed(0)
     cv2.grabCut(bgr, seed, None, background, foreground, GRABCUT_ROUNDS, cv2.GC_INIT_WITH_MASK)
-    return np.asarray((seed == cv2.GC_FGD) | (seed == cv2.GC_PR_FGD))
+    mask = np.asarray((seed == cv2.GC_FGD) | (seed == cv2.GC_PR_FGD))
+    return mask if mask.shape == (full_h, full_w) else _resize_mask(mask, full_w, full_h)
+
+
+def _largest(mask: BoolArray) -> BoolArray:
+    """Only the largest piece: on a busy scene, other pieces are clutter (a cup, a hand, a phone)."""
+    labels, count = ndimage.label(mask)
+    if count <= 1:
+        return mask
+    sizes = np.bincount(labels.ravel())[1:]
+    return np.asarray(labels == int(np.argmax(sizes)) + 1)
+
+
+def _like_border(lab: FloatArray) -> BoolArray:
+    """Pixels whose colour also occurs on the border (sky, floor, sheet): probably background.
+
+    Colours are binned in a coarse CIELAB grid; the border's bins, grown by one bin, are background colours.
+    """
+    height, width = lab.shape[:2]
+    cells = np.clip(((lab - LAB_ORIGIN) / LAB_BIN).astype(np.intp), 0, np.asarray(LAB_GRID) - 1)
+    edge = cells[border_mask(height, width)]
+    grid = np.zeros(LAB_GRID, dtype=bool)
+    grid[edge[:, 0], edge[:, 1], edge[:, 2]] = True
+    grid = ndimage.binary_dilation(grid, iterations=1)
+    return np.asarray(grid[cells[..., 0], cells[..., 1], cells[..., 2]])

@@ -18,12 +18,13 @@ from stylelens.vision.embedder import Embedder
 from stylelens.vision.foreground import garment_mask
 from stylelens.vision.heads import SoftmaxHead, fit_head
 from stylelens.vision.patterns import PATTERN_NAMES, texture_features
+from stylelens.vision.shape import shape_features
 
 FIRST: Final[int] = 10_000  # training products start here; the demo catalog uses the first few thousand
-COUNT: Final[int] = 600
+COUNT: Final[int] = 500
 VIEWS: Final[tuple[str, ...]] = ("busy", "sheet", "cast", "occluded")
-VERSION: Final[int] = 2
-CATEGORY_FIT: Final[dict[str, float]] = {"l2": 1e-3, "steps": 400, "rate": 0.5}
+VERSION: Final[int] = 4
+CATEGORY_FIT: Final[dict[str, float]] = {"l2": 1e-2, "steps": 400, "rate": 0.5}
 
 
 def heads_dir(models_dir: Path, backbone: str) -> Path:
@@ -70,12 +71,17 @@ def train_heads(models_dir: Path, backbone: str, seed: int = 7, count: int = COU
             categories.append(CATEGORIES.index(product.category))
             patterns.append(PATTERN_NAMES.index(product.pattern))
     vectors, _ = embedder.embed_with_logits(images, masks)
-    textures = np.stack([texture_features(np.asarray(i.convert("RGB")), m) for i, m in zip(images, masks, strict=True)])
+    rgbs = [np.asarray(i.convert("RGB")) for i in images]
+    textures = np.stack([texture_features(rgb, m) for rgb, m in zip(rgbs, masks, strict=True)])
+    shapes = np.stack([shape_features(rgb, m) for rgb, m in zip(rgbs, masks, strict=True)])
     folder = heads_dir(models_dir, backbone)
     folder.mkdir(parents=True, exist_ok=True)
-    np.savez(folder / "features.npz", vectors=vectors, textures=textures, categories=categories, patterns=patterns)
+    np.savez(folder / "features.npz", vectors=vectors, textures=textures, shapes=shapes, categories=categories)
     held_out = (np.arange(len(images)) // 2) % 5 == 0  # a fifth of the products, both views, calibrate
-    category = fit_head(vectors, np.asarray(categories), tuple(CATEGORIES), held_out=held_out, **CATEGORY_FIT)
+    category = fit_head(
+        np.concatenate([vectors, shapes], axis=1), np.asarray(categories), tuple(CATEGORIES), held_out=held_out,
+        **CATEGORY_FIT,
+    )  # fmt: skip
     pattern = fit_head(
         np.concatenate([vectors, textures], axis=1), np.asarray(patterns), PATTERN_NAMES, held_out=held_out
     )

@@ -97,6 +97,4 @@ def fit_head(
 
     temperature = min(TEMPERATURES, key=loss) if held_out.any() else 1.0
     f32 = np.float32
-    return SoftmaxHead(
-        classes, w.astype(f32), b.astype(f32), mean.astype(f32), scale.astype(f32), float(temperature)
-    )
+    return SoftmaxHead(classes, w.astype(f32), b.astype(f32), mean.astype(f32), scale.astype(f32), float(temperature))

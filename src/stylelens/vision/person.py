@@ -41,6 +41,16 @@ class PersonReading:
                 return False
         return True
 
+    def has_head_at(self, box: tuple[int, int, int, int]) -> bool:
+        """Whether a face box (x0, y0, x1, y1) sits where this person's head is: above and near the shoulders."""
+        shoulders = [self.point(p) for p in (L_SHOULDER, R_SHOULDER) if self.visible(p)]
+        if not shoulders:
+            return False
+        xs, ys = [x for x, _ in shoulders], [y for _, y in shoulders]
+        span = max(max(xs) - min(xs), 0.25 * (box[2] - box[0]) + 1.0, 10.0)
+        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        return bool(min(xs) - span <= cx <= max(xs) + span and cy < max(ys) and cy > min(ys) - 2.5 * span)
+
     def point(self, index: int) -> tuple[float, float]:
         x, y, _ = self.landmarks[index]
         return float(x), float(y)

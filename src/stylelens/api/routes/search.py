@@ -22,6 +22,7 @@ from stylelens.api.schemas import (
 from stylelens.errors import ImageTooLarge, InvalidInput
 from stylelens.index.base import IndexFilter
 from stylelens.recommend.search import SearchAnswer, SearchQuery
+from stylelens.vision.analysis import PatternScore
 from stylelens.vision.palette import COLOR_NAMES
 
 router = APIRouter(tags=["search"])
@@ -41,6 +42,7 @@ async def search(
     max_price: Annotated[float | None, Form(gt=0)] = None,
     in_stock: Annotated[bool | None, Form()] = None,
     garment: Annotated[int, Form(ge=0, le=20)] = 0,
+    box: Annotated[str | None, Form(pattern=r"^\d{1,5},\d{1,5},\d{1,5},\d{1,5}$", description="x,y,w,h")] = None,
     lang: Annotated[Literal["fr", "en"], Form()] = "fr",
     text: Annotated[str | None, Form(max_length=200, description="Words to match too, e.g. 'linen'")] = None,
     size: Annotated[list[str] | None, Form(max_length=4, description="The shopper's sizes: in stock first")] = None,
@@ -55,7 +57,9 @@ async def search(
         raise ImageTooLarge(f"the photo is over {max_bytes // (1024 * 1024)} MB; please send a smaller one")
     where = IndexFilter(category=category or None, color=color, max_price=max_price, in_stock=in_stock)
     sizes = tuple(size or ())
-    query = SearchQuery(limit=limit, where=where, garment=garment, shopper=shopper_id, sizes=sizes, text=text)
+    query = SearchQuery(
+        limit=limit, where=where, garment=garment, box=_box(box), shopper=shopper_id, sizes=sizes, text=text
+    )
     answer = await run_in_threadpool(services.search.search, photo, query)
     return _present(request, answer, lang)
 
@@ -66,6 +70,9 @@ def _present(request: Request, answer: SearchAnswer, lang: str) -> SearchOut:
             category=CategoryOut(label=found.category.label, score=found.category.score),
             colors=[ColorOut(name=c.name, hex=c.hex, share=round(c.share, 3)) for c in found.garment.colors],
             region=RegionOut(**vars(found.garment.region)),
+            kind=found.garment.kind,
+            categories=[CategoryOut(label=c.label, score=c.score) for c in found.garment.categories],
+            pattern=_pattern(found.garment.pattern),
         )
         for found in answer.garments
     ]
@@ -83,3 +90,17 @@ def _present(request: Request, answer: SearchAnswer, lang: str) -> SearchOut:
         for hit in answer.results
     ]
     return SearchOut(garments=garments, results=results)
+
+
+def _box(text: str | None) -> tuple[int, int, int, int] | None:
+    """'x,y,w,h' from the form (already checked by its pattern) as integers."""
+    if text is None:
+        return None
+    x, y, w, h = (int(v) for v in text.split(","))
+    if w < 1 or h < 1:
+        raise InvalidInput("box width and height must be positive")
+    return x, y, w, h
+
+
+def _pattern(pattern: PatternScore | None) -> CategoryOut | None:
+    return CategoryOut(label=pattern.label, score=pattern.score) if pattern is not None else None

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import Protocol
 
 MAX_LINE = 1024 * 1024  # bytes; a feed line longer than this is refused (a 50 MB line costs 1 MB of memory)
 _SKIP_CHUNK = 1024 * 1024
+
+
+class LineReader(Protocol):
+    def readline(self, limit: int = -1, /) -> bytes: ...
 
 
 class LongLine:
@@ -16,7 +20,7 @@ class LongLine:
         self.length = length
 
 
-def bounded_lines(handle: BinaryIO, max_line: int = MAX_LINE) -> Iterator[tuple[int, bytes | LongLine]]:
+def bounded_lines(handle: LineReader, max_line: int = MAX_LINE) -> Iterator[tuple[int, bytes | LongLine]]:
     """Yield (line number, bytes without the newline), or a LongLine for lines over `max_line` bytes."""
     number = 0
     while True:

@@ -37,4 +37,4 @@ def open_feed(source: str, *, max_bytes: int, timeout_s: float = 60.0) -> Iterat
         except httpx.HTTPError as exc:
             raise FeedError(f"cannot fetch the feed: {type(exc).__name__}: {exc}") from None
         spool.seek(0)
-        yield spool  # type: ignore[misc]
+        yield spool

@@ -1,0 +1,71 @@
+"""Images per second from the shop's feed to the index, against the backbone's batch inference alone.
+
+A static HTTP server process on loopback plays the shop (a Merchant Center XML feed and 64..128-px PNG images);
+a full sync from empty runs the whole path: feed download and parse, concurrent image fetch, decode, garment
+mask, colours, embedding, JPEG/mask encoding, blob and database writes, index upserts and save. Then, in the
+same run, the backbone alone (ONNX Runtime on the same images, already preprocessed, batches of 16). Prints
+both rates and their ratio (the goal is >= 0.6) and the machine.
+
+    .venv/bin/python benchmarks/ingest_throughput.py [--products 2000] [--threads 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+sys.path.insert(0, "benchmarks")
+from _common import machine  # noqa: E402
+from _shop import fresh_services, static_server  # noqa: E402
+from shop_server import Shop  # noqa: E402
+
+from stylelens.catalog.sync import sync_source  # noqa: E402
+from stylelens.vision.foreground import garment_mask  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--products", type=int, default=2000)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    services = fresh_services(args.threads)
+    services.embedder.load()
+    shop = Shop.generate(args.products)
+    folder = Path(tempfile.mkdtemp(prefix="stylelens-shop-"))
+    with static_server(folder) as url:
+        shop.write_static(folder, url)
+        started = time.perf_counter()
+        report = sync_source(services.catalog_sync, f"{url}/feed.xml", shop_url=url, max_bytes=10**10)
+        sync_s = time.perf_counter() - started
+    assert report.added == args.products and len(services.index) == args.products, report.summary()
+
+    images = [
+        Image.open(io.BytesIO((folder / "images" / f"{pid}-v0.png").read_bytes())).convert("RGB")
+        for pid in shop.products
+    ]
+    embedder = services.embedder
+    batches = [
+        np.stack([embedder.preprocess(img, garment_mask(np.asarray(img))) for img in images[i : i + 16]])
+        for i in range(0, len(images), 16)
+    ]
+    started = time.perf_counter()
+    for batch in batches:
+        embedder.predict(batch)
+    backbone_s = time.perf_counter() - started
+
+    feed_rate, backbone_rate = args.products / sync_s, args.products / backbone_s
+    print(f"machine: {machine()}, {args.threads} inference threads")
+    print(f"feed -> index (full sync of {args.products} products): {feed_rate:.1f} images/s ({sync_s:.1f} s)")
+    print(f"backbone batch inference alone (batches of 16):      {backbone_rate:.1f} images/s ({backbone_s:.1f} s)")
+    print(f"ratio: {feed_rate / backbone_rate:.2f} (goal >= 0.6)")
+
+
+if __name__ == "__main__":
+    main()
