@@ -44,8 +44,12 @@ def open_shop(tmp_path: Path, make_settings: Callable[[Path], Settings], **chang
         setattr(getattr(settings, group), name, value)
     services = Services(settings)
     app = create_app(settings, services)
-    with TestClient(app, client=(CLIENT_IP, 50000)) as client:
-        yield Shop(client, services, app)
+    try:
+        with TestClient(app, client=(CLIENT_IP, 50000)) as client:
+            yield Shop(client, services, app)
+    finally:
+        if "engine" in vars(services):  # close pooled connections (PostgreSQL warns about open ones)
+            services.engine.dispose()
 
 
 def register(client: TestClient, email: str, name: str = "", password: str = "correct horse battery") -> ShopperLogin:

@@ -10,6 +10,7 @@ with the database at the end.
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -28,6 +29,7 @@ from stylelens.storage.integration_models import CatalogListing, ProductVariant,
 from stylelens.storage.models import Product, ProductEmbedding, utcnow
 
 BATCH = 64
+PREFETCH = 2  # batches whose images are being fetched while an earlier one is analysed
 
 
 @dataclass
@@ -63,19 +65,19 @@ class CatalogSync:
             session.add(run)
             session.flush()
             report.run_id = run.id
-        pending: _Pending | None = None
+        pending: deque[_Pending] = deque()
         try:
             for batch in _batches(self._products(entries, report), BATCH):
                 fresh = self._classify(batch, report)
-                if pending:
-                    self._ingest(pending, report)
-                pending = _Pending(fresh, self.fetcher.fetch_stream([p.image_urls[0] for p in fresh]))
+                pending.append(_Pending(fresh, self.fetcher.fetch_stream([p.image_urls[0] for p in fresh])))
+                if len(pending) > PREFETCH:
+                    self._ingest(pending.popleft(), report)
                 if on_progress:
                     on_progress(len(batch))
         except FeedError as exc:
             report.feed_error = exc.detail
-        if pending:
-            self._ingest(pending, report)
+        while pending:
+            self._ingest(pending.popleft(), report)
         if not report.feed_error and report.seen == 0:
             report.feed_error = "the feed lists no valid product: nothing deleted (an empty export is a mistake)"
         if not report.feed_error:
@@ -175,12 +177,16 @@ class CatalogSync:
             before = set(_rows(session, [p.product_id for p, _ in ok]))
         self.ingestor.ingest_batch(items, IngestReport())
         with transaction(self.sessions) as session:
-            rows = _rows(session, [p.product_id for p, _ in ok])
+            ids = [p.product_id for p, _ in ok]
+            rows = _rows(session, ids)
+            query = select(CatalogListing).where(CatalogListing.product_id.in_(ids))
+            listings = {x.product_id: x for x in session.scalars(query)}
+            session.execute(delete(ProductVariant).where(ProductVariant.product_pk.in_([r.pk for r in rows.values()])))
             for p, result in ok:
                 row = rows[p.product_id]
                 _copy_fields(row, p)
-                _replace_variants(session, row, p)
-                listing = session.get(CatalogListing, p.product_id) or CatalogListing(product_id=p.product_id)
+                _add_variants(session, row, p)
+                listing = listings.get(p.product_id) or CatalogListing(product_id=p.product_id)
                 listing.source, listing.feed_hash, listing.extra, listing.error = (
                     self.source,
                     p.feed_hash(),
@@ -301,6 +307,10 @@ def _copy_fields(row: Product, feed: FeedProduct) -> None:
 
 def _replace_variants(session: Session, row: Product, feed: FeedProduct) -> None:
     session.execute(delete(ProductVariant).where(ProductVariant.product_pk == row.pk))
+    _add_variants(session, row, feed)
+
+
+def _add_variants(session: Session, row: Product, feed: FeedProduct) -> None:
     for v in feed.variants:
         session.add(
             ProductVariant(

@@ -25,9 +25,9 @@ def list_products(
     request: Request,
     services: ServicesDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
     category: Annotated[str | None, Query(max_length=40)] = None,
-    max_price: Annotated[float | None, Query(gt=0)] = None,
+    max_price: Annotated[float | None, Query(gt=0, le=1_000_000)] = None,
     lang: Literal["fr", "en"] = "fr",
 ) -> ProductsPublic:
     """A page of the catalog, optionally one category or under a price."""

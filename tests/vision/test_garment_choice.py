@@ -1,0 +1,64 @@
+"""A shopper picks which garment to search on: by its index in `garments`, or by drawing a box."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from stylelens.catalog.demo import demo_products
+from stylelens.catalog.demo_feed import demo_catalog_items
+from stylelens.config import Settings
+from stylelens.recommend.search import SearchQuery
+from stylelens.services import Services
+
+CATALOG = 60
+
+
+@pytest.fixture(scope="module")
+def small_shop(tmp_path_factory: pytest.TempPathFactory, make_settings: Callable[[Path], Settings]) -> Services:
+    settings = make_settings(tmp_path_factory.mktemp("shop"))
+    services = Services(settings)
+    services.ingestor.ingest(demo_catalog_items(7, CATALOG, settings.catalog.shop_url))
+    return services
+
+
+def jpeg(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, format="JPEG", quality=88)
+    return buffer.getvalue()
+
+
+def test_a_box_chooses_which_garment_is_searched(small_shop: Services) -> None:
+    first, second = (item for i, item in enumerate(demo_products(7, CATALOG)) if i in (3, 17))
+    sheet = Image.new("RGB", (1024, 512), (238, 236, 232))
+    sheet.paste(first.image, (0, 0))
+    sheet.paste(second.image, (512, 0))
+    photo = jpeg(sheet)
+    left = small_shop.search.search(photo, SearchQuery(limit=3, box=(0, 0, 512, 512)))
+    right = small_shop.search.search(photo, SearchQuery(limit=3, box=(512, 0, 512, 512)))
+    assert left.results[0].product.product_id == first.product.product_id
+    assert right.results[0].product.product_id == second.product.product_id
+    region = right.garments[0].garment.region
+    assert region.x >= 512 and region.x + region.w <= 1024  # reported in the uploaded photo's pixels
+
+
+def test_each_garment_of_a_person_can_be_searched(
+    small_shop: Services, real_photo: Callable[[str], Image.Image]
+) -> None:
+    photo = jpeg(real_photo("messi5.jpg"))
+    answer = small_shop.search.search(photo, SearchQuery(limit=5))
+    kinds = [found.garment.kind for found in answer.garments]
+    assert kinds[0] == "upper" and "lower" in kinds
+    lower = kinds.index("lower")
+    chosen = small_shop.search.search(photo, SearchQuery(limit=5, garment=lower))
+    top = [hit.product.product_id for hit in answer.results]
+    assert [hit.product.product_id for hit in chosen.results] != top
+
+
+def test_a_photo_without_a_garment_is_an_empty_answer(small_shop: Services) -> None:
+    answer = small_shop.search.search(jpeg(Image.new("RGB", (640, 480), (250, 250, 250))), SearchQuery())
+    assert answer.garments == [] and answer.results == []
