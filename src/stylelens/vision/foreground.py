@@ -175,8 +175,10 @@ def _grabcut(small: NDArray[np.uint8]) -> BoolArray:
     seed[border_mask(height, width)] = cv2.GC_BGD
     background, foreground = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     bgr = np.ascontiguousarray(small[..., ::-1])
+    if not (seed == cv2.GC_PR_FGD).any():  # every colour is also on the border: nothing stands out
+        return np.zeros((full_h, full_w), dtype=bool)
     cv2.setRNGSeed(0)
-    cv2.grabCut(bgr, seed, None, background, foreground, GRABCUT_ROUNDS, cv2.GC_INIT_WITH_MASK)
+    cv2.grabCut(bgr, seed, None, background, foreground, GRABCUT_ROUNDS, cv2.GC_INIT_WITH_MASK)  # type: ignore[call-overload]
     mask = np.asarray((seed == cv2.GC_FGD) | (seed == cv2.GC_PR_FGD))
     return mask if mask.shape == (full_h, full_w) else _resize_mask(mask, full_w, full_h)
 
