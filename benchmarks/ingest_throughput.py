@@ -35,9 +35,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--products", type=int, default=2000)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--processes", type=int, default=2, help="analysis worker processes (0: in-process)")
     args = parser.parse_args()
-    services = fresh_services(args.threads, args.processes)
+    services = fresh_services(args.threads)
     services.embedder.load()
     shop = Shop.generate(args.products)
     folder = Path(tempfile.mkdtemp(prefix="stylelens-shop-"))
@@ -69,7 +68,7 @@ def main() -> None:
 
     feed_rate, backbone_rate = args.products / sync_s, args.products / backbone_s
     analyser_rate = args.products / analyser_s
-    print(f"machine: {machine()}, {args.threads} inference threads, {args.processes} analysis processes")
+    print(f"machine: {machine()}, {args.threads} inference threads")
     print(f"feed -> index (full sync of {args.products} products): {feed_rate:.1f} images/s ({sync_s:.1f} s)")
     print(f"backbone batch inference alone (batches of 16):      {backbone_rate:.1f} images/s ({backbone_s:.1f} s)")
     print(f"ratio: {feed_rate / backbone_rate:.2f} (goal >= 0.6)")

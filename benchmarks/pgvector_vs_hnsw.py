@@ -205,6 +205,25 @@ def main() -> None:
             plain, filtered = measure(pg, queries, truth, no_filter), measure(pg, queries, filtered_truth, by_category)
             rows.append(("pgvector HNSW (PostgreSQL 18, loopback)", pg_build, int(size), plain, filtered))
             pg.close()
+
+            started = time.perf_counter()  # the same graph over float16 copies of the vectors, same table
+            with pg.engine.begin() as conn:
+                conn.exec_driver_sql("SET maintenance_work_mem = '3GB'")
+                conn.exec_driver_sql("SET max_parallel_maintenance_workers = 1")
+                conn.exec_driver_sql(
+                    f"CREATE INDEX {TABLE}_hnsw_half ON {TABLE} USING hnsw ((embedding::halfvec({vectors.shape[1]}))"
+                    f" halfvec_cosine_ops) WITH (m = {args.m}, ef_construction = {args.ef_construction})"
+                )
+            half_build = time.perf_counter() - started
+            half = PgVectorIndex(server.url(), vectors.shape[1], ef_search=args.ef_search, half_precision=True)
+            with half.engine.connect() as conn:
+                half_size = conn.exec_driver_sql(f"SELECT pg_relation_size('{TABLE}_hnsw_half')").scalar_one()
+            plain, filtered = (
+                measure(half, queries, truth, no_filter),
+                measure(half, queries, filtered_truth, by_category),
+            )
+            rows.append(("pgvector HNSW over halfvec (float16)", half_build, int(half_size), plain, filtered))
+            half.close()
         finally:
             server.stop()
             shutil.rmtree(server.data_dir.parent, ignore_errors=True)

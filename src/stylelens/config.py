@@ -43,6 +43,7 @@ class IndexSettings(BaseModel):
     """The approximate nearest-neighbour index: in process (hnsw) or in PostgreSQL (pgvector)."""
 
     backend: Literal["hnsw", "pgvector"] = "hnsw"  # pgvector: needs a postgresql+psycopg database_url
+    pgvector_half_precision: bool = False  # pgvector: index float16 copies of the vectors (half the memory)
     path: Path | None = None  # empty: data_dir / "index"
     m: int = 32
     ef_construction: int = 200
@@ -100,7 +101,6 @@ class IntegrationSettings(BaseModel):
     """The shop's systems: feed sync, image fetching, jobs, inbound and outbound webhooks."""
 
     fetch_concurrency: int = Field(default=8, ge=1, le=64)
-    analysis_processes: int = Field(default=2, ge=0, le=64)  # big syncs analyse images in processes; 0/1: in-process
     fetch_timeout_s: float = 10.0
     fetch_retries: int = Field(default=3, ge=0, le=10)
     image_max_bytes: int = 10 * 1024 * 1024

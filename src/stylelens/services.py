@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from stylelens.auth.accounts import Accounts
 from stylelens.auth.limits import RateLimiter
 from stylelens.auth.oidc import OidcVerifier
-from stylelens.catalog.analysis_pool import AnalysisPool
 from stylelens.catalog.fetch import ImageFetcher
 from stylelens.catalog.ingest import CatalogIngestor
 from stylelens.catalog.sync import CatalogSync
@@ -76,7 +75,10 @@ class Services:
 
             url = self.settings.storage.resolved_database_url()
             dim = self.embedder.dim
-            return PgVectorIndex(url, dim, m=s.m, ef_construction=s.ef_construction, ef_search=s.ef_search)
+            half = s.pgvector_half_precision
+            return PgVectorIndex(
+                url, dim, m=s.m, ef_construction=s.ef_construction, ef_search=s.ef_search, half_precision=half
+            )
         return HnswIndex(
             self.settings.index_dir, self.embedder.dim, m=s.m, ef_construction=s.ef_construction, ef_search=s.ef_search
         )
@@ -146,9 +148,7 @@ class Services:
     @cached_property
     def catalog_sync(self) -> CatalogSync:
         """Keeps the catalog equal to the shop's feeds and webhooks (catalog/sync.py)."""
-        processes = self.settings.integration.analysis_processes
-        pool = (lambda: AnalysisPool(self.settings, processes)) if processes > 1 else None
-        return CatalogSync(self.ingestor, self.image_fetcher, pool=pool)
+        return CatalogSync(self.ingestor, self.image_fetcher)
 
     def demo_marker(self) -> dict[str, int] | None:
         """The seed and size of the demo catalog already built here, if any."""

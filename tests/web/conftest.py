@@ -16,11 +16,19 @@ from stylelens.config import Settings
 from stylelens.services import Services
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
+# Wait (at most 5 s) for the pictures already loading; lazy ones below the fold never start, so skip them.
+IMAGES_SHOWN = """() => Promise.race([
+    Promise.all([...document.images].filter((i) => i.loading !== "lazy" && !i.complete)
+        .map((i) => i.decode().catch(() => 0))),
+    new Promise((done) => setTimeout(done, 5000)),
+])"""
 
 
 @pytest.fixture(scope="session")
 def web_services(tmp_path_factory: pytest.TempPathFactory, make_settings: Callable[[Path], Settings]) -> Services:
     settings = make_settings(tmp_path_factory.mktemp("web-shop"))
+    # Every emulated phone comes from 127.0.0.1: lift the per-address sign-in limit meant for real clients.
+    settings.security.sign_in_per_minute = 1000
     services = Services(settings)
     services.ingestor.ingest(demo_catalog_items(7, CATALOG_SIZE, settings.catalog.shop_url))
     return services
@@ -74,7 +82,7 @@ def shots(tmp_path: Path, device: str) -> Callable[[Any, str], Path]:
     def take(page: Any, screen: str) -> Path:
         path = folder / f"{prefix}-{screen}.png"
         page.wait_for_load_state("networkidle")
-        page.evaluate("() => Promise.all([...document.images].map((i) => i.complete || i.decode().catch(() => 0)))")
+        page.evaluate(IMAGES_SHOWN)
         page.screenshot(path=str(path), full_page=False)
         return path
 

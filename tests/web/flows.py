@@ -22,12 +22,14 @@ def accessibility_problems(page: Any) -> list[str]:
     return [f"{v['id']} ({v['impact']}): {v['nodes']}" for v in violations if v["impact"] in ("serious", "critical")]
 
 
-def check_screen(page: Any, shots: Any, name: str) -> None:
-    """The screen is shown, photographed, and passes the accessibility scan."""
+def check_screen(page: Any, shots: Any, name: str, shot: str = "") -> None:
+    """The screen is shown, photographed (as `shot`, default its name), and passes the accessibility scan."""
     page.wait_for_selector(f'main[data-screen="{name}"]')
-    shots(page, name)
+    shots(page, shot or name)
     problems = accessibility_problems(page)
     assert not problems, f"accessibility problems on the {name} screen: {problems}"
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the {name} screen scrolls sideways by {overflow} px"
     small = page.evaluate(
         """() => [...document.querySelectorAll('main button:not(.box), main a.button, nav a, main select, summary')]
             .filter((el) => el.offsetParent !== null)

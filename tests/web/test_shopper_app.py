@@ -6,12 +6,13 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from pathlib import Path
 from typing import Any
 
 from PIL import Image
 from sqlalchemy import select
 from web.flows import card_prices, check_screen, choose_photo, onboard, uploaded_images, watch_uploads
-from web.live import AXE, LiveServer, WebShop, photo_of
+from web.live import AXE, CHROMIUM, CHROMIUM_ARGS, LiveServer, WebShop, photo_of
 
 from stylelens.storage.integration_models import ShopperEvent
 
@@ -110,8 +111,8 @@ def test_product_sheet_sizes_cart_like_and_complete_the_look(page: Any, web_shop
         and f"size={size}" in shop_link
     )
 
-    like = page.get_by_role("button", name="J'aime")
-    like.click()
+    with page.expect_response("**/v1/events"):
+        page.get_by_role("button", name="J'aime").click()
     page.wait_for_function(
         "() => document.querySelector('[data-feedback=liked]').getAttribute('aria-pressed') === 'true'"
     )
@@ -176,6 +177,13 @@ def test_errors_say_what_happened_and_offer_a_way_forward(
     page.wait_for_selector("main[data-screen=garments]")
 
     page.goto("/#/camera")
+    blank = io.BytesIO()
+    Image.new("RGB", (800, 600), (236, 236, 236)).save(blank, format="JPEG")
+    choose_photo(page, blank.getvalue())
+    page.locator("[data-error=no_garment]").wait_for()
+    assert "Aucun vêtement trouvé" in page.locator("[data-error]").inner_text()
+
+    page.goto("/#/camera")
     choose_photo(page, b"\0" * (16 * 1024 * 1024), name="IMG_0001.HEIC", mime="image/heic")
     page.locator("[data-error=too_large]").wait_for()
     page.get_by_role("button", name="Prendre une autre photo").click()
@@ -198,10 +206,53 @@ def test_app_shell_opens_with_the_network_off(
         context.set_offline(True)
         answer = page.reload()
         assert answer is not None and answer.from_service_worker
-        check_screen(page, shots, "camera")
+        check_screen(page, shots, "camera", shot="offline")
         assert page.locator("#offline").is_visible()
         assert page.locator("nav a").count() == 4
-        shots(page, "offline")
     finally:
         context.close()
         server.stop()
+
+
+def test_small_360_by_640_screen_needs_no_sideways_scrolling(browser: Any, web_shop: WebShop, tmp_path: Path) -> None:
+    def shots(page: Any, name: str) -> None:
+        page.screenshot(path=str(tmp_path / f"360x640-{name}.png"))
+
+    context = browser.new_context(
+        viewport={"width": 360, "height": 640}, is_mobile=True, has_touch=True, base_url=web_shop.url, locale="fr-FR"
+    )
+    context.add_init_script(path=str(AXE))
+    try:
+        page = context.new_page()
+        page.goto("/")
+        check_screen(page, shots, "welcome")
+        onboard(page)
+        for tab, screen in (("Pour vous", "for-you"), ("Profil", "profile"), ("Photo", "camera")):
+            page.locator("nav a", has_text=tab).click()
+            check_screen(page, shots, screen)
+        page.locator("nav a", has_text="Pour vous").click()
+        page.locator("main .grid a").first.click()
+        page.wait_for_selector(".strip a")
+        check_screen(page, shots, "product")
+    finally:
+        context.close()
+
+
+def test_rear_camera_frame_is_captured_shrunk_and_searched(playwright: Any, web_shop: WebShop, tmp_path: Path) -> None:
+    fake_camera = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+    camera_browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS + fake_camera)
+    try:
+        profile = {k: v for k, v in playwright.devices["Pixel 7"].items() if k != "default_browser_type"}
+        context = camera_browser.new_context(**profile, base_url=web_shop.url, locale="fr-FR")
+        page = context.new_page()
+        onboard(page)
+        watch_uploads(page)
+        page.click("#take-photo")
+        page.wait_for_function("() => document.querySelector('video')?.videoWidth > 0")
+        page.click("#shoot")
+        page.wait_for_selector("main[data-screen=garments], [data-error]")
+        frame = Image.open(io.BytesIO(uploaded_images(page)[0]))
+        assert frame.format == "JPEG" and max(frame.size) <= 1024 and not frame.getexif()
+        page.screenshot(path=str(tmp_path / "camera-shot.png"))
+    finally:
+        camera_browser.close()

@@ -15,13 +15,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import cast
 
 import numpy as np
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from stylelens.catalog.analysis_pool import AnalysisPool
 from stylelens.catalog.feeds import FeedEntry, FeedError, FeedProduct, Rejection
 from stylelens.catalog.fetch import FetchResult, ImageFetcher
 from stylelens.catalog.ingest import CatalogIngestor, CatalogItem, IngestReport, attributes_of
@@ -29,10 +27,8 @@ from stylelens.catalog.sync_report import SyncReport
 from stylelens.storage.db import transaction
 from stylelens.storage.integration_models import CatalogListing, ProductVariant, SyncRun
 from stylelens.storage.models import Product, ProductEmbedding, utcnow
-from stylelens.vision.analysis import GarmentAnalyser
 
 BATCH = 64
-POOL_AFTER = 256  # images a sync analyses in-process before it starts worker processes
 PREFETCH = 2  # batches whose images are being fetched while an earlier one is analysed
 
 
@@ -47,21 +43,9 @@ class _Pending:
 class CatalogSync:
     """Applies feeds and webhook changes to the catalog, its images and the vector index."""
 
-    def __init__(
-        self,
-        ingestor: CatalogIngestor,
-        fetcher: ImageFetcher,
-        *,
-        source: str = "shop",
-        pool: Callable[[], AnalysisPool] | None = None,
-        pool_after: int = POOL_AFTER,
-    ) -> None:
+    def __init__(self, ingestor: CatalogIngestor, fetcher: ImageFetcher, *, source: str = "shop") -> None:
         self.ingestor, self.fetcher, self.source = ingestor, fetcher, source
         self.sessions, self.index = ingestor.sessions, ingestor.index
-        self._make_pool, self._pool_after = pool, pool_after
-        self._pool: AnalysisPool | None = None
-        self._pooled: CatalogIngestor | None = None
-        self._analysed = 0
 
     def run(
         self,
@@ -81,10 +65,7 @@ class CatalogSync:
             session.add(run)
             session.flush()
             report.run_id = run.id
-        try:
-            self._apply_feed(entries, report, on_progress)
-        finally:
-            self._close_pool()
+        self._apply_feed(entries, report, on_progress)
         if not report.feed_error and report.seen == 0:
             report.feed_error = "the feed lists no valid product: nothing deleted (an empty export is a mistake)"
         if not report.feed_error:
@@ -122,10 +103,7 @@ class CatalogSync:
     def apply(self, products: list[FeedProduct], report: SyncReport) -> None:
         """Add or update a few products now (a webhook); nothing is deleted."""
         fresh = self._classify(products, report)
-        try:
-            self._ingest(_Pending(fresh, iter(self.fetcher.fetch_many([p.image_urls[0] for p in fresh]))), report)
-        finally:
-            self._close_pool()
+        self._ingest(_Pending(fresh, iter(self.fetcher.fetch_many([p.image_urls[0] for p in fresh]))), report)
         self.index.save()
 
     def remove(self, product_ids: list[str]) -> int:
@@ -203,7 +181,7 @@ class CatalogSync:
             return
         with transaction(self.sessions) as session:
             before = set(_rows(session, [p.product_id for p, _ in ok]))
-        self._ingestor_for(len(items)).ingest_batch(items, IngestReport())
+        self.ingestor.ingest_batch(items, IngestReport())
         with transaction(self.sessions) as session:
             ids = [p.product_id for p, _ in ok]
             rows = _rows(session, ids)
@@ -226,21 +204,6 @@ class CatalogSync:
                 session.merge(listing)
                 report.updated_images += p.product_id in before
                 report.added += p.product_id not in before
-
-    def _ingestor_for(self, count: int) -> CatalogIngestor:
-        """The in-process ingestor, or, once this sync has many images, one analysing in worker processes."""
-        self._analysed += count
-        if self._pooled is None and self._make_pool is not None and self._analysed > self._pool_after:
-            self._pool = self._make_pool()
-            i = self.ingestor
-            analyser = cast(GarmentAnalyser, self._pool)
-            self._pooled = CatalogIngestor(i.sessions, i.blobs, i.index, analyser, model_name=i.model_name)
-        return self._pooled or self.ingestor
-
-    def _close_pool(self) -> None:
-        if self._pool is not None:
-            self._pool.close()
-        self._pool, self._pooled, self._analysed = None, None, 0
 
     def _record_failure(self, p: FeedProduct, result: FetchResult) -> None:
         with transaction(self.sessions) as session:

@@ -150,7 +150,8 @@ class PgVectorIndex:
             conn.exec_driver_sql(f"SET LOCAL hnsw.ef_search = {max(self.ef_search, min(k, 1000))}")
             if conditions:
                 conn.exec_driver_sql("SET LOCAL hnsw.iterative_scan = strict_order")
-            rows = conn.exec_driver_sql(sql, (query, *params, int(k))).all()
+            # The graph's own distance arithmetic may differ from the SELECT's in the last float bits: re-sort.
+            rows = sorted(conn.exec_driver_sql(sql, (query, *params, int(k))).all(), key=lambda r: float(r[1]))
         self._recent.hits = {int(r[0]): ItemAttributes(r[2], float(r[3]), bool(r[4]), tuple(r[5])) for r in rows}
         return [Neighbour(int(label), 1.0 - float(distance)) for label, distance, *_ in rows]
 

@@ -13,6 +13,7 @@ from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import ndimage
 
 from stylelens.vision import person as lm
 from stylelens.vision.person import PersonReading
@@ -23,6 +24,8 @@ Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive)
 PERSON_THRESHOLD: Final[float] = 0.5
 MIN_PIXELS: Final[int] = 64  # a region with fewer garment pixels than this is not reported
 MIN_FABRIC_SHARE: Final[float] = 0.3  # skin removal never leaves less than this share of the region
+TORSO_COLOURS: Final[int] = 5
+TORSO_SHARE: Final[float] = 0.12  # a colour this present in the torso's middle is part of the top
 
 
 @dataclass(frozen=True)
@@ -54,8 +57,14 @@ def person_regions(
             mask = person_part  # skin-coloured fabric: keep the person's pixels rather than nothing
         if kind == "bag":
             mask = inside  # a bag is beside the body as often as on it
-        if int(mask.sum()) >= MIN_PIXELS:
-            regions.append(GarmentRegion(kind, _tight(mask, box), mask))
+        if int(mask.sum()) < MIN_PIXELS:
+            continue
+        # The box shows where the garment is on the body; the mask that colours, pattern and embedding read is,
+        # for a top, only its fabric (a jacket worn open or a strap across it would otherwise be mixed in).
+        tight = _tight(mask, box)
+        if kind == "upper":
+            mask = _torso_fabric(rgb, mask, reading)
+        regions.append(GarmentRegion(kind, tight, mask))
     return regions
 
 
@@ -124,3 +133,51 @@ def _tight(mask: BoolArray, box: Box) -> Box:
     if len(rows) == 0:
         return box
     return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
+
+
+def _torso_fabric(rgb: NDArray[np.uint8], mask: BoolArray, reading: PersonReading) -> BoolArray:
+    """The top itself: the colours that fill the middle of the torso, joined to it (not a jacket's edge or a strap).
+
+    The region's pixels are clustered by colour; clusters that cover a fair share of the torso's middle are the
+    top's fabric (several for a print), and only the pieces of it that touch the middle are kept.
+    """
+    from stylelens.vision.colors import srgb_to_lab
+
+    shoulders = [reading.point(p) for p in (lm.L_SHOULDER, lm.R_SHOULDER) if reading.visible(p)]
+    hips = [reading.point(p) for p in (lm.L_HIP, lm.R_HIP) if reading.visible(p)]
+    if len(shoulders) < 2 or not mask.any():
+        return mask
+    xs = sorted(x for x, _ in shoulders)
+    top = max(y for _, y in shoulders)
+    bottom = float(np.mean([y for _, y in hips])) if hips else top + 1.5 * (xs[1] - xs[0])
+    span = xs[1] - xs[0]
+    middle = np.zeros_like(mask)
+    y0, y1 = int(top + 0.15 * (bottom - top)), int(top + 0.7 * (bottom - top))
+    x0, x1 = int(xs[0] + 0.3 * span), int(xs[1] - 0.3 * span)
+    middle[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)] = True
+    middle &= mask
+    if middle.sum() < MIN_PIXELS:
+        return mask
+    lab = srgb_to_lab(rgb[mask])
+    centres = _centres(lab, TORSO_COLOURS)
+    labels = np.argmin(((lab[:, None, :] - centres[None]) ** 2).sum(-1), axis=1)
+    full = np.full(mask.shape, -1)
+    full[mask] = labels
+    shares = np.bincount(full[middle], minlength=len(centres)) / middle.sum()
+    fabric = mask & np.isin(full, np.flatnonzero(shares >= TORSO_SHARE))
+    pieces, _ = ndimage.label(fabric)
+    touching = np.unique(pieces[middle & fabric])
+    kept = np.isin(pieces, touching[touching > 0])
+    return kept if kept.sum() >= MIN_FABRIC_SHARE * mask.sum() * 0.5 else mask
+
+
+def _centres(lab: NDArray[np.float64], k: int) -> NDArray[np.float64]:
+    """k colour centres of the pixels (a few rounds of k-means on a fixed sample; deterministic)."""
+    rng = np.random.default_rng(0)
+    sample = lab[rng.integers(len(lab), size=min(len(lab), 2000))]
+    order = np.argsort(sample[:, 0])  # seeds spread from the darkest to the lightest pixel
+    centres = sample[order[np.linspace(0, len(sample) - 1, k).astype(int)]]
+    for _ in range(8):
+        labels = np.argmin(((sample[:, None, :] - centres[None]) ** 2).sum(-1), axis=1)
+        centres = np.array([sample[labels == j].mean(0) if (labels == j).any() else centres[j] for j in range(k)])
+    return np.asarray(centres)
