@@ -33,7 +33,7 @@ def main() -> int:
             # Half the phone's device pixels: readable in the README, light in the repository.
             with Image.open(Path(folder) / f"pixel-7-{screen}.png") as shot:
                 small = shot.resize((shot.width // 2, shot.height // 2), Image.Resampling.LANCZOS).convert("RGB")
-            small.save(DOCS / f"{screen}.png", optimize=True)
+            small.quantize(256, method=Image.Quantize.FASTOCTREE).save(DOCS / f"{screen}.png", optimize=True)
             print(DOCS / f"{screen}.png")
     return 0
 

@@ -14,7 +14,8 @@ import pytest
 from shop_server import Shop, ShopServer, assert_catalog_matches
 from sqlalchemy import func, select
 
-from stylelens.catalog.sync import SyncReport, sync_source
+from stylelens.catalog.sync import sync_source
+from stylelens.catalog.sync_report import SyncReport
 from stylelens.config import Settings
 from stylelens.services import Services
 from stylelens.storage.models import Product

@@ -256,3 +256,17 @@ def test_rear_camera_frame_is_captured_shrunk_and_searched(playwright: Any, web_
         page.screenshot(path=str(tmp_path / "camera-shot.png"))
     finally:
         camera_browser.close()
+
+
+def test_french_by_default_english_on_request(page: Any, shots: Any) -> None:
+    page.goto("/")
+    page.wait_for_selector("main[data-screen=welcome]")
+    assert page.evaluate("() => document.documentElement.lang") == "fr"
+    assert page.locator("h1").inner_text() == "Bienvenue sur StyleLens"
+    page.select_option("#language", "en")
+    page.wait_for_selector("h1:has-text('Welcome to StyleLens')")
+    assert page.evaluate("() => document.documentElement.lang") == "en"
+    page.check("#consent-photo_processing")
+    page.get_by_role("button", name="Continue").click()
+    check_screen(page, shots, "camera", shot="camera-en")
+    assert page.get_by_role("button", name="Choose from gallery").is_visible()

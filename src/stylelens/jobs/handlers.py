@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 import httpx
 
 from stylelens.catalog.feeds import FeedProduct, shopify_product
-from stylelens.catalog.sync import SyncReport, sync_source
+from stylelens.catalog.sync import sync_source
+from stylelens.catalog.sync_report import SyncReport
 from stylelens.events.intake import DELIVER_KIND
 from stylelens.events.outbound import deliver_event
 from stylelens.jobs.base import Job

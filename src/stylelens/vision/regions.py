@@ -3,7 +3,8 @@
 Upper body (shoulders to hips, arms included), lower body (hips to ankles), full length (a dress or a coat:
 shoulders to knees or ankles), feet (shoes) and, near each wrist, a place a carried bag may hang (kept only
 when the category model sees a bag there). Each mask is the person mask inside the box, without skin and
-without faces, so colours, pattern and embedding read the fabric.
+without faces (for a top, only the colours that fill the torso's middle), so colours, pattern and embedding read
+the fabric.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ PERSON_THRESHOLD: Final[float] = 0.5
 MIN_PIXELS: Final[int] = 64  # a region with fewer garment pixels than this is not reported
 MIN_FABRIC_SHARE: Final[float] = 0.3  # skin removal never leaves less than this share of the region
 TORSO_COLOURS: Final[int] = 5
+TORSO_SIDE: Final[int] = 160  # the top's fabric is found on a copy about this many pixels a side
 TORSO_SHARE: Final[float] = 0.12  # a colour this present in the torso's middle is part of the top
 
 
@@ -147,6 +149,10 @@ def _torso_fabric(rgb: NDArray[np.uint8], mask: BoolArray, reading: PersonReadin
     hips = [reading.point(p) for p in (lm.L_HIP, lm.R_HIP) if reading.visible(p)]
     if len(shoulders) < 2 or not mask.any():
         return mask
+    full_mask, step = mask, max(1, round(max(mask.shape) / TORSO_SIDE))  # work on a reduced copy: cheap
+    rgb, mask = rgb[::step, ::step], mask[::step, ::step]
+    shoulders = [(x / step, y / step) for x, y in shoulders]
+    hips = [(x / step, y / step) for x, y in hips]
     xs = sorted(x for x, _ in shoulders)
     top = max(y for _, y in shoulders)
     bottom = float(np.mean([y for _, y in hips])) if hips else top + 1.5 * (xs[1] - xs[0])
@@ -156,8 +162,8 @@ def _torso_fabric(rgb: NDArray[np.uint8], mask: BoolArray, reading: PersonReadin
     x0, x1 = int(xs[0] + 0.3 * span), int(xs[1] - 0.3 * span)
     middle[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)] = True
     middle &= mask
-    if middle.sum() < MIN_PIXELS:
-        return mask
+    if middle.sum() < MIN_PIXELS // 4:
+        return full_mask
     lab = srgb_to_lab(rgb[mask])
     centres = _centres(lab, TORSO_COLOURS)
     labels = np.argmin(((lab[:, None, :] - centres[None]) ** 2).sum(-1), axis=1)
@@ -168,7 +174,10 @@ def _torso_fabric(rgb: NDArray[np.uint8], mask: BoolArray, reading: PersonReadin
     pieces, _ = ndimage.label(fabric)
     touching = np.unique(pieces[middle & fabric])
     kept = np.isin(pieces, touching[touching > 0])
-    return kept if kept.sum() >= MIN_FABRIC_SHARE * mask.sum() * 0.5 else mask
+    if kept.sum() < MIN_FABRIC_SHARE * mask.sum() * 0.5:
+        return full_mask
+    grown = np.repeat(np.repeat(kept, step, axis=0), step, axis=1)[: full_mask.shape[0], : full_mask.shape[1]]
+    return np.asarray(full_mask & grown)
 
 
 def _centres(lab: NDArray[np.float64], k: int) -> NDArray[np.float64]:

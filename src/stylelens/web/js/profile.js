@@ -1,7 +1,7 @@
 // Profile: sizes, taste, privacy (consents, download my data, delete my account), language, and the
 // "how recommendations work" page.
 import * as api from "./api.js";
-import { colourName, categoryName, setLang, t } from "./i18n.js";
+import { categoryName, colourName, lang, setLang, t } from "./i18n.js";
 import { forget, persist, store } from "./store.js";
 import { busy, button, errorPanel, h, show, toast } from "./ui.js";
 import { consentChoice, languageSwitch } from "./welcome.js";
@@ -45,9 +45,11 @@ async function tasteBox(box) {
       toast(t("taste_reset_done"));
       tasteBox(box);
     };
-    box.replaceChildren(h("p", {}, taste.description),
-      liked.length ? h("ul.chips.static", {}, liked.map((x) => h("li", {}, x))) : null,
-      button(t("taste_reset"), reset, "secondary"));
+    // The service describes the taste in English; in French, the chips below say it.
+    const words = !taste.personalised ? t("taste_off") : lang() === "en" ? taste.description : t("taste_on");
+    const parts = [h("p", {}, words), button(t("taste_reset"), reset, "secondary")];
+    if (liked.length) parts.splice(1, 0, h("ul.chips.static", { "aria-label": t("my_taste") }, liked.map((x) => h("li", {}, x))));
+    box.replaceChildren(...parts);
   } catch (error) {
     box.replaceChildren(errorPanel(error, [{ label: t("retry"), run: () => tasteBox(box) }]));
   }

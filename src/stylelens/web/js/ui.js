@@ -28,7 +28,7 @@ export function show(name, title, ...content) {
   const main = view();
   const heading = h("h1", { tabindex: "-1", id: "screen-title" }, title);
   main.dataset.screen = name;
-  main.replaceChildren(heading, ...content);
+  main.replaceChildren(heading, ...content.filter((part) => part !== null && part !== undefined && part !== false));
   document.title = `${title} · StyleLens`;
   heading.focus({ preventScroll: true });
   window.scrollTo(0, 0);
