@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -26,7 +27,9 @@ def test_one_product_has_what_the_product_sheet_needs(client: TestClient) -> Non
     assert product["colors"] == list(truth.colors) and product["pattern"] == truth.pattern
     assert product["sizes"] == list(truth.sizes) and product["price"] == pytest.approx(truth.price)
     assert product["in_stock"] == any(q > 0 for q in truth.stock.values())
-    assert product["product_url"].endswith(truth.product_id)
+    link = urlsplit(product["product_url"])
+    assert link.path.endswith(truth.product_id)
+    assert ("utm_source", "stylelens") in parse_qsl(link.query)  # the shop can attribute the visit
     image = client.get(product["image_url"])
     assert image.status_code == 200 and image.content[:2] == b"\xff\xd8"
 

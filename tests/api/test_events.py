@@ -30,16 +30,48 @@ def client(services: Services) -> TestClient:
     return TestClient(create_app(services.settings, services))
 
 
-def test_app_events_are_accepted_once(client: TestClient, services: Services) -> None:
+def device(client: TestClient, *granted: str) -> tuple[str, dict[str, str]]:
+    """An anonymous device session with the given consents: (shopper id, auth headers)."""
+    answer = client.post("/v1/auth/device")
+    assert answer.status_code == 201, answer.text
+    token = answer.json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    for purpose in granted:
+        assert client.put(f"/v1/me/consents/{purpose}", headers=headers, json={"granted": True}).status_code == 200
+    return client.get("/v1/me", headers=headers).json()["id"], headers
+
+
+def test_app_events_are_accepted_once_in_the_shoppers_name(client: TestClient, services: Services) -> None:
+    shopper_id, headers = device(client, "personalisation")
     event = {"type": "like", "event_id": "e-1", "product_id": "FI-1", "session_id": "s-1"}
-    first = client.post("/v1/events", json=event)
-    assert first.status_code == 202 and first.json() == {"event_id": "e-1", "duplicate": False}
-    assert client.post("/v1/events", json=event).json()["duplicate"] is True
-    search = client.post("/v1/events", json={"type": "search", "details": {"query": "red dress"}})
+    first = client.post("/v1/events", json=event, headers=headers)
+    assert first.status_code == 202 and first.json() == {"event_id": "e-1", "duplicate": False, "recorded": True}
+    assert client.post("/v1/events", json=event, headers=headers).json()["duplicate"] is True
+    search = client.post("/v1/events", json={"type": "search", "details": {"query": "red dress"}}, headers=headers)
     assert search.status_code == 202
     with services.sessions() as session:
         rows = session.scalars(select(ShopperEvent).order_by(ShopperEvent.pk)).all()
     assert [(r.type, r.source) for r in rows] == [("like", "app"), ("search", "app")]
+    assert {r.shopper_ref for r in rows} == {shopper_id}
+
+
+def test_app_events_need_a_session_and_stay_in_the_callers_name(client: TestClient, services: Services) -> None:
+    like = {"type": "like", "event_id": "e-2", "product_id": "FI-1"}
+    assert client.post("/v1/events", json=like).status_code == 401
+    _, mallory = device(client, "personalisation")
+    victim_id, _ = device(client, "personalisation")
+    forged = client.post("/v1/events", json={**like, "shopper_ref": victim_id}, headers=mallory)
+    assert forged.status_code == 403
+    with services.sessions() as session:
+        assert session.scalars(select(ShopperEvent)).all() == []
+
+
+def test_app_events_without_consent_are_not_recorded(client: TestClient, services: Services) -> None:
+    _, headers = device(client)
+    answer = client.post("/v1/events", json={"type": "like", "event_id": "e-3", "product_id": "FI-1"}, headers=headers)
+    assert answer.status_code == 202 and answer.json()["recorded"] is False
+    with services.sessions() as session:
+        assert session.scalars(select(ShopperEvent)).all() == []
 
 
 @pytest.mark.parametrize(
@@ -52,7 +84,8 @@ def test_app_events_are_accepted_once(client: TestClient, services: Services) ->
     ],
 )
 def test_malformed_events_are_refused(client: TestClient, event: dict[str, object], words: str) -> None:
-    response = client.post("/v1/events", json=event)
+    _, headers = device(client, "analytics")
+    response = client.post("/v1/events", json=event, headers=headers)
     assert response.status_code == 422 and words in response.json()["detail"]
 
 

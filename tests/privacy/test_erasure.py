@@ -55,7 +55,8 @@ def _live_a_shopper_life(shop: Shop) -> tuple[ShopperLogin, dict[str, str]]:
     assert client.patch("/v1/me", headers=ada.headers, json={"sizes": {"top": "M"}}).status_code == 200
     event_ids = []
     for kind in ("view", "like"):  # through the app's event intake, as the shopper app sends them
-        posted = client.post("/v1/events", json={"type": kind, "product_id": "FI-000003", "shopper_ref": ada.id})
+        event = {"type": kind, "product_id": "FI-000003", "shopper_ref": ada.id}
+        posted = client.post("/v1/events", json=event, headers=ada.headers)
         assert posted.status_code == 202, posted.text
         event_ids.append(posted.json()["event_id"])
     with transaction(services.sessions) as session:

@@ -1,6 +1,8 @@
 """Shopper events in: from the app (search, view, like, dislike, save, add_to_cart), and purchases from the shop.
 
-Purchases need an API key with `events:write` (header X-API-Key); the app's interaction events need none.
+Purchases need an API key with `events:write` (header X-API-Key). The app's interaction events need the shopper's
+session (Authorization: Bearer): they are recorded in that shopper's name only, and only under the
+personalisation or analytics consent; without either they are acknowledged and dropped.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from stylelens.api.deps import ServicesDep
 from stylelens.auth.api_keys import KeyInfo, authenticate
-from stylelens.errors import NotSignedIn
+from stylelens.errors import Forbidden, NotSignedIn
 from stylelens.events.intake import EventInput, record_event
 from stylelens.services import Services
 
@@ -45,6 +47,7 @@ class EventIn(BaseModel):
 class EventAccepted(BaseModel):
     event_id: str
     duplicate: bool
+    recorded: bool = True
 
 
 async def require_key(request: Request, services: Services, scope: str) -> KeyInfo:
@@ -59,13 +62,18 @@ async def require_key(request: Request, services: Services, scope: str) -> KeyIn
 async def post_event(body: EventIn, request: Request, services: ServicesDep) -> EventAccepted:
     """Record a shopper event and forward it to the shop's systems."""
     system = request.headers.get("x-api-key") or body.type == "purchase"
+    shopper_ref = body.shopper_ref
     if system:
         await require_key(request, services, "events:write")
+    else:
+        shopper_ref = await run_in_threadpool(_app_shopper, request, services, body.shopper_ref)
+        if shopper_ref is None:
+            return EventAccepted(event_id=body.event_id, duplicate=False, recorded=False)
     event = EventInput(
         type=body.type,
         event_id=body.event_id,
         product_id=body.product_id,
-        shopper_ref=body.shopper_ref,
+        shopper_ref=shopper_ref,
         session_id=body.session_id,
         details=body.details,
         occurred_at=body.occurred_at,
@@ -74,3 +82,17 @@ async def post_event(body: EventIn, request: Request, services: ServicesDep) -> 
     source = "shop" if system else "app"
     event_id, new = await run_in_threadpool(lambda: record_event(services.sessions, event, source=source, queue=queue))
     return EventAccepted(event_id=event_id, duplicate=not new)
+
+
+def _app_shopper(request: Request, services: Services, claimed: str) -> str | None:
+    """The signed-in shopper's id if they consented to personalisation or analytics, else None (not recorded)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise NotSignedIn("app events need the shopper's session: send 'Authorization: Bearer <token>'")
+    shopper = services.accounts.shopper_for(token)
+    if claimed and claimed != shopper.id:
+        raise Forbidden("an event can only be recorded for the signed-in shopper")
+    consent = services.privacy.consent
+    with services.sessions() as session:
+        allowed = any(consent.allows(session, shopper.id, p) for p in ("personalisation", "analytics"))
+    return shopper.id if allowed else None

@@ -5,11 +5,17 @@ from __future__ import annotations
 from fastapi import Request
 
 from stylelens.api.schemas import ProductPublic
+from stylelens.events.attribution import attributed_url
 from stylelens.storage.models import Product
 
 
 def image_url(request: Request, key: str) -> str:
     return str(request.url_for("catalog_image", key=key))
+
+
+def shop_link(product_url: str, medium: str = "visual_search") -> str:
+    """The product page on the shop, with StyleLens attribution parameters (utm_source=stylelens...)."""
+    return attributed_url(product_url, medium=medium)
 
 
 def title(product: Product, lang: str) -> str:
@@ -33,5 +39,5 @@ def product_public(request: Request, product: Product, lang: str) -> ProductPubl
         price=float(product.price),
         currency=product.currency,
         image_url=image_url(request, product.image_key),
-        product_url=product.product_url,
+        product_url=shop_link(product.product_url),
     )

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from stylelens.api.deps import CurrentShopper, ServicesDep, bearer_scheme
-from stylelens.api.routes.presenters import image_url, title
+from stylelens.api.routes.presenters import image_url, shop_link, title
 from stylelens.api.schemas import Problem
 from stylelens.errors import NotFound
 from stylelens.recommend.ranking import Ranked
@@ -207,7 +207,7 @@ async def _present(
         RecommendationOut(
             product_id=p.product_id, title=title(p, lang), category=p.category, colors=list(p.colors),
             price=float(p.price), currency=p.currency, in_stock=p.in_stock, image_url=image_url(request, p.image_key),
-            product_url=p.product_url, score=round(r.score, 4), reasons=r.reasons,
+            product_url=shop_link(p.product_url, medium="recommendation"), score=round(r.score, 4), reasons=r.reasons,
         )
         for r in ranked
         if (p := rows.get(r.pk)) is not None

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from stylelens.api.deps import ServicesDep
-from stylelens.api.routes.presenters import image_url, title
+from stylelens.api.routes.presenters import image_url, shop_link, title
 from stylelens.api.routes.recommend import optional_shopper
 from stylelens.api.schemas import (
     CategoryOut,
@@ -84,7 +84,7 @@ def _present(request: Request, answer: SearchAnswer, lang: str) -> SearchOut:
             price=float(hit.product.price),
             currency=hit.product.currency,
             image_url=image_url(request, hit.product.image_key),
-            product_url=hit.product.product_url,
+            product_url=shop_link(hit.product.product_url),
             reasons=hit.reasons,
         )
         for hit in answer.results
