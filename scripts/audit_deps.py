@@ -21,7 +21,8 @@ WARN = "\033[1;33mWARNING\033[0m"
 def main() -> int:
     ignored = []
     if IGNORE_FILE.is_file():
-        ignored = [line.split("#")[0].strip() for line in IGNORE_FILE.read_text().splitlines() if line.split("#")[0].strip()]
+        entries = (line.split("#")[0].strip() for line in IGNORE_FILE.read_text().splitlines())
+        ignored = [entry for entry in entries if entry]
     command = [
         sys.executable, "-m", "pip_audit", "--format", "json", "--progress-spinner", "off", "--skip-editable",
         "--vulnerability-service", "pypi", "--cache-dir", str(ROOT / "var" / "pip-audit-cache"),

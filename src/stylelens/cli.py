@@ -214,9 +214,11 @@ def worker(
 
     from stylelens.jobs.handlers import SYNC_KIND, job_handlers
     from stylelens.jobs.worker import Worker
+    from stylelens.telemetry import configure_telemetry
 
     configure_logging()
     settings = get_settings()
+    configure_telemetry(settings.telemetry)  # the worker's logs to Application Insights, when configured
     services = Services(settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 import os
 import threading
-from dataclasses import asdict
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 
 import hnswlib

