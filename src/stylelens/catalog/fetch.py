@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import random
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 from PIL import Image
@@ -32,6 +32,7 @@ class FetchResult:
     digest: str = ""  # sha256 of the bytes as served
     error: str = ""
     attempts: int = 0
+    prepared: object = None  # what fetch_stream's `prepare` made of the image, in the fetching thread
 
     @property
     def ok(self) -> bool:
@@ -76,11 +77,27 @@ class ImageFetcher:
         """Fetch and decode every URL concurrently; results in the order of `urls`."""
         return list(self._pool.map(self.fetch, urls))
 
-    def fetch_stream(self, urls: Sequence[str]) -> Iterator[FetchResult]:
-        """Like fetch_many, yielding each result as soon as it and those before it are done."""
-        futures = [self._pool.submit(self.fetch, url) for url in urls]
-        for future in futures:
-            yield future.result()
+    def fetch_stream(
+        self, urls: Sequence[str], prepare: Callable[[Image.Image], object] | None = None
+    ) -> Iterator[FetchResult]:
+        """Like fetch_many, yielding each result as soon as it and those before it are done.
+
+        Every fetch starts now, before the first result is asked for (not a generator function, whose body would
+        wait for that first `next`): a caller can hold the stream while it works on something else. `prepare`,
+        when given, runs on each decoded image in the fetching thread (its value is the result's `prepared`; if
+        it fails, `prepared` stays None and the caller does that work itself).
+        """
+        futures = [self._pool.submit(self._fetch_prepared, url, prepare) for url in urls]
+        return (future.result() for future in futures)
+
+    def _fetch_prepared(self, url: str, prepare: Callable[[Image.Image], object] | None) -> FetchResult:
+        result = self.fetch(url)
+        if prepare is None or result.image is None:
+            return result
+        try:
+            return replace(result, prepared=prepare(result.image))
+        except Exception:  # noqa: BLE001 - the caller does the work again and meets the error itself
+            return result
 
     def fetch(self, url: str) -> FetchResult:
         """Fetch and decode one image, retrying transient failures with exponential backoff and jitter."""

@@ -22,6 +22,7 @@ from stylelens.storage.db import transaction
 from stylelens.storage.models import Product, ProductEmbedding
 from stylelens.vision.analysis import GarmentAnalyser
 from stylelens.vision.decode import encode_jpeg
+from stylelens.vision.foreground import garment_mask
 
 Mask = npt.NDArray[np.bool_]
 
@@ -33,6 +34,25 @@ class CatalogItem:
     product: ProductInput
     image: Image.Image
     mask: Mask | None = None
+    prepared: PreparedImage | None = None  # the stored encodings, made beforehand (see prepare_image)
+
+
+@dataclass(frozen=True)
+class PreparedImage:
+    """What ingestion makes of an image besides the model run, made ahead (in a fetching thread, say).
+
+    The mask is the one the analyser would find itself, so the results are the same either way.
+    """
+
+    jpeg: bytes
+    mask: Mask
+    mask_png: bytes
+
+
+def prepare_image(image: Image.Image) -> PreparedImage:
+    """The JPEG for the blob store, the garment mask and its PNG of a packshot without a known mask."""
+    mask = garment_mask(np.asarray(image.convert("RGB")))
+    return PreparedImage(encode_jpeg(image, quality=92), mask, _png(mask))
 
 
 @dataclass
@@ -89,7 +109,7 @@ class CatalogIngestor:
         return self._ingest_batch(batch, report)
 
     def _ingest_batch(self, batch: list[CatalogItem], report: IngestReport) -> list[Product]:
-        jpegs = [encode_jpeg(item.image, quality=92) for item in batch]
+        jpegs = [item.prepared.jpeg if item.prepared else encode_jpeg(item.image, quality=92) for item in batch]
         hashes = [
             item.product.content_hash(hashlib.sha256(j).hexdigest()) for item, j in zip(batch, jpegs, strict=True)
         ]
@@ -101,7 +121,10 @@ class CatalogIngestor:
             report.unchanged += len(batch) - len(todo)
             if not todo:
                 return []
-            analyses = self.analyser.analyse_batch([batch[i].image for i in todo], [batch[i].mask for i in todo])
+            # Only the mask, colours and embedding are kept: the shop gives the category and pattern.
+            analyses = self.analyser.analyse_batch(
+                [batch[i].image for i in todo], [_known_mask(batch[i]) for i in todo], attributes=False
+            )
             rows: list[Product] = []
             for i, garments in zip(todo, analyses, strict=True):
                 item, garment = batch[i], garments[0]
@@ -125,7 +148,8 @@ class CatalogIngestor:
         p = item.product
         image_key, mask_key = f"products/{p.product_id}.jpg", f"masks/{p.product_id}.png"
         self.blobs.put(image_key, jpeg, "image/jpeg")
-        self.blobs.put(mask_key, _png(mask), "image/png")
+        png = item.prepared.mask_png if item.prepared is not None and item.prepared.mask is mask else _png(mask)
+        self.blobs.put(mask_key, png, "image/png")
         if row is None:
             row = Product(product_id=p.product_id)
             session.add(row)
@@ -143,9 +167,16 @@ def _needs_work(row: Product | None, content_hash: str) -> bool:
     return row is None or row.content_hash != content_hash or row.embedding is None
 
 
+def _known_mask(item: CatalogItem) -> Mask | None:
+    if item.mask is not None:
+        return item.mask
+    return item.prepared.mask if item.prepared is not None else None
+
+
 def _png(mask: Mask) -> bytes:
     buffer = io.BytesIO()
-    Image.fromarray(mask.astype(np.uint8) * 255).save(buffer, format="PNG", optimize=True)
+    # optimize=True would try every zlib setting for a few bytes less; the pixels are the same either way.
+    Image.fromarray(mask.astype(np.uint8) * 255).save(buffer, format="PNG", compress_level=6)
     return buffer.getvalue()
 
 

@@ -22,7 +22,14 @@ from sqlalchemy.orm import Session
 
 from stylelens.catalog.feeds import FeedEntry, FeedError, FeedProduct, Rejection
 from stylelens.catalog.fetch import FetchResult, ImageFetcher
-from stylelens.catalog.ingest import CatalogIngestor, CatalogItem, IngestReport, attributes_of
+from stylelens.catalog.ingest import (
+    CatalogIngestor,
+    CatalogItem,
+    IngestReport,
+    PreparedImage,
+    attributes_of,
+    prepare_image,
+)
 from stylelens.catalog.sync_report import SyncReport
 from stylelens.storage.db import transaction
 from stylelens.storage.integration_models import CatalogListing, ProductVariant, SyncRun
@@ -90,7 +97,9 @@ class CatalogSync:
         try:
             for batch in _batches(self._products(entries, report), BATCH):
                 fresh = self._classify(batch, report)
-                pending.append(_Pending(fresh, self.fetcher.fetch_stream([p.image_urls[0] for p in fresh])))
+                # The fetching threads also encode the images and find their masks while this one runs the model.
+                fetches = self.fetcher.fetch_stream([p.image_urls[0] for p in fresh], prepare_image)
+                pending.append(_Pending(fresh, fetches))
                 if len(pending) > PREFETCH:
                     self._ingest(pending.popleft(), report)
                 if on_progress:
@@ -172,7 +181,8 @@ class CatalogSync:
         items, ok = [], []
         for p, result in zip(pending.products, fetched, strict=True):
             if result.ok:
-                items.append(CatalogItem(p.product, result.image))  # type: ignore[arg-type]
+                prepared = result.prepared if isinstance(result.prepared, PreparedImage) else None
+                items.append(CatalogItem(p.product, result.image, prepared=prepared))  # type: ignore[arg-type]
                 ok.append((p, result))
             else:
                 report.fail(p.product_id, result.url, result.error)

@@ -123,15 +123,24 @@ class GarmentAnalyser:
         return PhotoAnalysis(garments, safe, True)
 
     def analyse_batch(
-        self, images: list[Image.Image], masks: list[npt.NDArray[np.bool_] | None] | None = None
+        self,
+        images: list[Image.Image],
+        masks: list[npt.NDArray[np.bool_] | None] | None = None,
+        *,
+        attributes: bool = True,
     ) -> list[list[Garment]]:
-        """Analyse several packshots with one batched model run (catalog ingestion): one garment each."""
+        """Analyse several packshots with one batched model run (catalog ingestion): one garment each.
+
+        With `attributes=False` the category and pattern are not read (empty list and None): for a caller that
+        keeps only the mask, colours and embedding (the catalog takes a product's category and pattern from the
+        shop), which are the same either way.
+        """
         rgbs = [np.asarray(image.convert("RGB")) for image in images]
         known = masks or [None] * len(images)
         found = [m if m is not None else garment_mask(rgb) for m, rgb in zip(known, rgbs, strict=True)]
         vectors, logits = self.embedder.embed_with_logits(images, found)
         return [
-            [self._garment("garment", rgb, mask, mask_box(mask), vector, logit)]
+            [self._garment("garment", rgb, mask, mask_box(mask), vector, logit, attributes=attributes)]
             for rgb, mask, vector, logit in zip(rgbs, found, vectors, logits, strict=True)
         ]
 
@@ -157,13 +166,15 @@ class GarmentAnalyser:
         box: tuple[int, int, int, int],
         vector: npt.NDArray[np.float32],
         logits: npt.NDArray[np.float32],
+        *,
+        attributes: bool = True,
     ) -> Garment:
         categories: list[CategoryScore] = []
-        if self.categories is not None:
+        if attributes and self.categories is not None:
             features = np.concatenate([vector, shape_features(rgb, mask)])[None]
             categories = self.categories.top(self.categories.scores(features, logits[None])[0])
         pattern = None
-        if self.pattern_head is not None:
+        if attributes and self.pattern_head is not None:
             features = np.concatenate([vector, texture_features(rgb, mask)])[None]
             p = self.pattern_head.probabilities(features)[0]
             best = int(np.argmax(p))

@@ -1,0 +1,88 @@
+"""The faster ingestion path (work done ahead in fetching threads, no unused attributes) stores the same catalog."""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+import numpy as np
+from PIL import Image
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from stylelens.catalog.demo_feed import demo_catalog_items
+from stylelens.catalog.fetch import ImageFetcher
+from stylelens.catalog.ingest import CatalogItem, prepare_image
+from stylelens.config import Settings
+from stylelens.services import Services
+from stylelens.storage.models import Product
+
+
+def _catalog(services: Services) -> dict[str, tuple[list[str], bytes, str, bytes, np.ndarray]]:
+    with services.sessions() as session:
+        rows = session.scalars(select(Product).options(selectinload(Product.embedding))).all()
+        return {
+            r.product_id: (
+                list(r.colors),
+                r.embedding.vector,  # type: ignore[union-attr]
+                r.content_hash,
+                services.blobs.get(r.image_key),
+                np.asarray(Image.open(io.BytesIO(services.blobs.get(r.mask_key)))),
+            )
+            for r in rows
+        }
+
+
+def test_prepared_images_give_the_same_catalog_as_plain_ones(
+    tmp_path: Path, make_settings: Callable[[Path], Settings]
+) -> None:
+    # Packshots as a shop feed gives them: no known mask, no colours (the analyser's colours are stored).
+    items = [CatalogItem(replace(i.product, colors=()), i.image) for i in demo_catalog_items(7, 12, "http://shop.test")]
+    plain, prepared = Services(make_settings(tmp_path / "plain")), Services(make_settings(tmp_path / "prepared"))
+    assert plain.ingestor.ingest(items).added == 12
+    assert prepared.ingestor.ingest([replace(i, prepared=prepare_image(i.image)) for i in items]).added == 12
+
+    expected, got = _catalog(plain), _catalog(prepared)
+    assert sorted(got) == sorted(expected) and len(got) == 12
+    for product_id, (colors, vector, content_hash, jpeg, mask) in expected.items():
+        assert colors and got[product_id][0] == colors
+        assert got[product_id][1] == vector
+        assert got[product_id][2] == content_hash and got[product_id][3] == jpeg
+        assert np.array_equal(got[product_id][4], mask) and mask.any()
+
+
+def test_analysis_without_attributes_keeps_mask_colours_and_embedding(
+    tmp_path: Path, make_settings: Callable[[Path], Settings]
+) -> None:
+    analyser = Services(make_settings(tmp_path)).analyser
+    images = [i.image for i in demo_catalog_items(7, 8, "http://shop.test")]
+    full = analyser.analyse_batch(images)
+    lean = analyser.analyse_batch(images, attributes=False)
+    for [a], [b] in zip(full, lean, strict=True):
+        assert np.array_equal(a.mask, b.mask) and a.region == b.region and a.colors == b.colors
+        assert np.array_equal(a.embedding, b.embedding)
+        assert b.categories == [] and b.pattern is None
+    assert any(g.categories for [g] in full)  # the full reading does name categories
+
+
+def test_fetch_stream_starts_fetching_before_the_first_result_is_read() -> None:
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 16), (10, 200, 30)).save(buffer, format="PNG")
+    all_fetched = threading.Event()
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        if len(seen) == 4:
+            all_fetched.set()
+        return httpx.Response(200, content=buffer.getvalue())
+
+    with ImageFetcher(httpx.Client(transport=httpx.MockTransport(handler))) as fetcher:
+        stream = fetcher.fetch_stream([f"https://s/{i}.png" for i in range(4)], lambda image: image.size)
+        assert all_fetched.wait(5), "nothing was fetched until the stream was read"
+        results = list(stream)
+    assert [r.prepared for r in results] == [(16, 16)] * 4 and all(r.ok for r in results)
