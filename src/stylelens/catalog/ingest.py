@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import islice
@@ -21,6 +22,7 @@ from stylelens.storage.blobs import BlobStore
 from stylelens.storage.db import transaction
 from stylelens.storage.models import Product, ProductEmbedding
 from stylelens.vision.analysis import GarmentAnalyser
+from stylelens.vision.colors import ColorShare, garment_colors
 from stylelens.vision.decode import encode_jpeg
 from stylelens.vision.foreground import garment_mask
 
@@ -47,12 +49,14 @@ class PreparedImage:
     jpeg: bytes
     mask: Mask
     mask_png: bytes
+    colors: list[ColorShare]
 
 
 def prepare_image(image: Image.Image) -> PreparedImage:
-    """The JPEG for the blob store, the garment mask and its PNG of a packshot without a known mask."""
-    mask = garment_mask(np.asarray(image.convert("RGB")))
-    return PreparedImage(encode_jpeg(image, quality=92), mask, _png(mask))
+    """The JPEG for the blob store, the garment mask, its PNG and the colours of a packshot without a known mask."""
+    rgb = np.asarray(image.convert("RGB"))
+    mask = garment_mask(rgb)
+    return PreparedImage(encode_jpeg(image, quality=92), mask, _png(mask), garment_colors(rgb, mask))
 
 
 @dataclass
@@ -93,6 +97,8 @@ class CatalogIngestor:
         self.analyser = analyser
         self.model_name = model_name
         self.batch_size = batch_size
+        # Blob writes (file system or network calls) go on while the rows are flushed; all end before the commit.
+        self._writer = ThreadPoolExecutor(2, thread_name_prefix="blob-write")
 
     def ingest(self, items: Iterable[CatalogItem], on_progress: Callable[[int], None] | None = None) -> IngestReport:
         """Ingest products in batches; the index is saved once at the end."""
@@ -123,33 +129,46 @@ class CatalogIngestor:
                 return []
             # Only the mask, colours and embedding are kept: the shop gives the category and pattern.
             analyses = self.analyser.analyse_batch(
-                [batch[i].image for i in todo], [_known_mask(batch[i]) for i in todo], attributes=False
+                [batch[i].image for i in todo],
+                [_known_mask(batch[i]) for i in todo],
+                attributes=False,
+                colors=[_known_colors(batch[i]) for i in todo],
             )
             rows: list[Product] = []
+            writes: list[tuple[str, bytes, str]] = []
             for i, garments in zip(todo, analyses, strict=True):
                 item, garment = batch[i], garments[0]
                 row = existing.get(item.product.product_id)
                 report.updated += row is not None
                 report.added += row is None
-                row = self._save(session, row, item, jpegs[i], hashes[i], garment.mask)
+                row = self._save(session, row, item, jpegs[i], hashes[i], garment.mask, writes)
                 colors = list(item.product.colors) or [c.name for c in garment.colors]
                 row.colors = colors
                 vector = np.asarray(garment.embedding, dtype=np.float32)
                 row.embedding = ProductEmbedding(model=self.model_name, dim=vector.size, vector=vector.tobytes())
                 rows.append(row)
+            written = [self._writer.submit(self.blobs.put, *write) for write in writes]
             session.flush()
+            for future in written:
+                future.result()
             vectors = np.stack([np.frombuffer(r.embedding.vector, dtype=np.float32) for r in rows])  # type: ignore[union-attr]
             self.index.upsert([r.pk for r in rows], vectors, [attributes_of(r) for r in rows])
         return rows
 
     def _save(
-        self, session: Session, row: Product | None, item: CatalogItem, jpeg: bytes, content_hash: str, mask: Mask
+        self,
+        session: Session,
+        row: Product | None,
+        item: CatalogItem,
+        jpeg: bytes,
+        content_hash: str,
+        mask: Mask,
+        writes: list[tuple[str, bytes, str]],
     ) -> Product:
         p = item.product
         image_key, mask_key = f"products/{p.product_id}.jpg", f"masks/{p.product_id}.png"
-        self.blobs.put(image_key, jpeg, "image/jpeg")
         png = item.prepared.mask_png if item.prepared is not None and item.prepared.mask is mask else _png(mask)
-        self.blobs.put(mask_key, png, "image/png")
+        writes += [(image_key, jpeg, "image/jpeg"), (mask_key, png, "image/png")]
         if row is None:
             row = Product(product_id=p.product_id)
             session.add(row)
@@ -171,6 +190,11 @@ def _known_mask(item: CatalogItem) -> Mask | None:
     if item.mask is not None:
         return item.mask
     return item.prepared.mask if item.prepared is not None else None
+
+
+def _known_colors(item: CatalogItem) -> list[ColorShare] | None:
+    """The colours worked out ahead, when they are those of the mask the analysis uses."""
+    return item.prepared.colors if item.prepared is not None and item.mask is None else None
 
 
 def _png(mask: Mask) -> bytes:

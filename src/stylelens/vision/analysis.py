@@ -128,20 +128,23 @@ class GarmentAnalyser:
         masks: list[npt.NDArray[np.bool_] | None] | None = None,
         *,
         attributes: bool = True,
+        colors: list[list[ColorShare] | None] | None = None,
     ) -> list[list[Garment]]:
         """Analyse several packshots with one batched model run (catalog ingestion): one garment each.
 
         With `attributes=False` the category and pattern are not read (empty list and None): for a caller that
         keeps only the mask, colours and embedding (the catalog takes a product's category and pattern from the
-        shop), which are the same either way.
+        shop), which are the same either way. `colors`, where given, are `garment_colors` of the image (as RGB)
+        and its mask, worked out ahead by the caller.
         """
         rgbs = [np.asarray(image.convert("RGB")) for image in images]
         known = masks or [None] * len(images)
         found = [m if m is not None else garment_mask(rgb) for m, rgb in zip(known, rgbs, strict=True)]
+        shares = colors or [None] * len(images)
         vectors, logits = self.embedder.embed_with_logits(images, found)
         return [
-            [self._garment("garment", rgb, mask, mask_box(mask), vector, logit, attributes=attributes)]
-            for rgb, mask, vector, logit in zip(rgbs, found, vectors, logits, strict=True)
+            [self._garment("garment", rgb, mask, mask_box(mask), vector, logit, attributes=attributes, colors=c)]
+            for rgb, mask, vector, logit, c in zip(rgbs, found, vectors, logits, shares, strict=True)
         ]
 
     def _describe(self, image: Image.Image, rgb: npt.NDArray[np.uint8], regions: list[GarmentRegion]) -> list[Garment]:
@@ -168,6 +171,7 @@ class GarmentAnalyser:
         logits: npt.NDArray[np.float32],
         *,
         attributes: bool = True,
+        colors: list[ColorShare] | None = None,
     ) -> Garment:
         categories: list[CategoryScore] = []
         if attributes and self.categories is not None:
@@ -179,7 +183,9 @@ class GarmentAnalyser:
             p = self.pattern_head.probabilities(features)[0]
             best = int(np.argmax(p))
             pattern = PatternScore(self.pattern_head.classes[best], round(float(p[best]), 4))
-        return Garment(Region(*box), garment_colors(rgb, mask), vector, mask, kind, categories, pattern)
+        if colors is None:
+            colors = garment_colors(rgb, mask)
+        return Garment(Region(*box), colors, vector, mask, kind, categories, pattern)
 
     def _blurred(self, image: Image.Image) -> tuple[Image.Image, list[tuple[int, int, int, int]]]:
         """The photo with faces blurred, and the face boxes (kept out of garment masks)."""
