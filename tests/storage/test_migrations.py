@@ -20,3 +20,14 @@ def test_migrations_match_models_and_are_repeatable(tmp_path: Path) -> None:
     with engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), metadata)
     assert diff == []
+
+
+def test_migrations_have_one_head() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from stylelens.storage.db import MIGRATIONS_DIR
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    assert len(ScriptDirectory.from_config(config).get_heads()) == 1  # a new migration must extend the head
