@@ -6,25 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from backend_contracts import DIM, attrs, unit_vectors
 
 from stylelens.index.base import IndexFilter, ItemAttributes
 from stylelens.index.hnsw import HnswIndex
-
-DIM = 32
-
-
-def unit_vectors(n: int, seed: int = 0) -> np.ndarray:
-    v = np.random.default_rng(seed).normal(size=(n, DIM)).astype(np.float32)
-    return v / np.linalg.norm(v, axis=1, keepdims=True)
-
-
-def attrs(i: int) -> ItemAttributes:
-    return ItemAttributes(
-        category=("shirt", "dress", "coat")[i % 3],
-        price=10.0 + i,
-        in_stock=i % 2 == 0,
-        colors=(("navy", "white", "red")[i % 3],),
-    )
 
 
 @pytest.fixture

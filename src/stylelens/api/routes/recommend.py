@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response, Security
+from fastapi import APIRouter, Depends, Query, Request, Response, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
@@ -95,24 +95,32 @@ def optional_shopper(
     return services.accounts.shopper_for(credentials.credentials).id
 
 
+def shopper_context(
+    services: ServicesDep,
+    size: Sizes = None,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)] = None,
+) -> ShopperContext:
+    """Who is asking (signed in or anonymous) and in which sizes, for every recommendation route."""
+    return ShopperContext(optional_shopper(services, credentials), tuple(size or ()))
+
+
+Who = Annotated[ShopperContext, Depends(shopper_context)]
+
+
 @router.get("/for-you", response_model=RecommendationsOut, responses=ERRORS)
 async def for_you(
-    request: Request, services: ServicesDep, limit: Limit = 20, size: Sizes = None, lang: Lang = "fr",
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)] = None,
+    request: Request, services: ServicesDep, who: Who, limit: Limit = 20, lang: Lang = "fr",
 ) -> RecommendationsOut:  # fmt: skip
     """A feed without a photo: personalised from the shopper's taste, or a varied in-stock selection."""
-    who = ShopperContext(optional_shopper(services, credentials), tuple(size or ()))
     ranked = await run_in_threadpool(services.recommender.for_you, who, limit)
     return await _present(request, services, who, ranked, lang)
 
 
 @router.get("/products/{product_id}/similar", response_model=RecommendationsOut, responses=ERRORS)
 async def similar(
-    request: Request, services: ServicesDep, product_id: str, limit: Limit = 20, size: Sizes = None,
-    lang: Lang = "fr", credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)] = None,
+    request: Request, services: ServicesDep, product_id: str, who: Who, limit: Limit = 20, lang: Lang = "fr",
 ) -> RecommendationsOut:  # fmt: skip
     """Items that look like this one, re-ranked for the shopper."""
-    who = ShopperContext(optional_shopper(services, credentials), tuple(size or ()))
     pk = await run_in_threadpool(_pk, services, product_id)
     ranked = await run_in_threadpool(services.recommender.similar, pk, who, limit)
     return await _present(request, services, who, ranked, lang)
@@ -120,11 +128,9 @@ async def similar(
 
 @router.get("/products/{product_id}/complete-the-look", response_model=RecommendationsOut, responses=ERRORS)
 async def complete_the_look(
-    request: Request, services: ServicesDep, product_id: str, limit: Limit = 8, size: Sizes = None,
-    lang: Lang = "fr", credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)] = None,
+    request: Request, services: ServicesDep, product_id: str, who: Who, limit: Limit = 8, lang: Lang = "fr",
 ) -> RecommendationsOut:  # fmt: skip
     """Items of complementary kinds whose colours go with this one."""
-    who = ShopperContext(optional_shopper(services, credentials), tuple(size or ()))
     pk = await run_in_threadpool(_pk, services, product_id)
     ranked = await run_in_threadpool(services.recommender.complete_the_look, pk, who, limit)
     return await _present(request, services, who, ranked, lang)
