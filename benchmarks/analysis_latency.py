@@ -5,7 +5,8 @@ wide and sent as a JPEG, as a shopper's phone would (scikit-image's astronaut wh
 "Whole analysis" is what a search does before it looks at the index: decode at working size, find the person
 (pose + mask), detect and blur faces, cut every garment region, embed all of them in one batch, name their
 categories, colours and patterns. "Backbone" is one ONNX Runtime inference of the embedder on a preprocessed
-224x224 input. Prints p50/p95 of both and the ratio (goal: <= 3).
+224x224 input. Prints p50/p95 of both and the ratio (goal: <= 3), then each step run on its own (where the
+time goes; the analyser overlaps the ONNX Runtime steps with the rest on two helper threads).
 
     .venv/bin/python benchmarks/analysis_latency.py [--repeat 40]
 """
@@ -22,6 +23,7 @@ from PIL import Image
 
 sys.path.insert(0, "benchmarks")
 from _common import machine, p50_p95, timings_ms  # noqa: E402
+from _stages import cpu_ms, print_stage_table, stage_table  # noqa: E402
 
 from stylelens.config import Settings, VisionSettings  # noqa: E402
 from stylelens.recommend.search import WORK_SIDE  # noqa: E402
@@ -61,6 +63,12 @@ def main() -> None:
     print(f"backbone inference alone ({embedder.name}, 1x224x224): p50 {b50:.1f} ms, p95 {b95:.1f} ms")
     print(f"whole analysis (every garment):            p50 {a50:.1f} ms, p95 {a95:.1f} ms")
     print(f"ratio whole / backbone (p50): {a50 / b50:.2f}  (goal <= 3)")
+    cpu_backbone, cpu_whole = cpu_ms(lambda: embedder.predict(tensor), args.repeat), cpu_ms(whole, args.repeat)
+    print(
+        f"CPU time per call (all threads, p50): backbone {cpu_backbone:.1f} ms, whole analysis {cpu_whole:.1f} ms, "
+        f"ratio {cpu_whole / cpu_backbone:.2f}"
+    )
+    print_stage_table(stage_table(analyser, photo, max(5, args.repeat // 2)), b50)
 
 
 if __name__ == "__main__":

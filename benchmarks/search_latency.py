@@ -3,7 +3,8 @@
 Starts the real service (uvicorn) on a loopback port over a demo catalog, sends a shopper-style 1024x1024 JPEG
 and measures end-to-end latency with an HTTP client; then times the backbone's inference alone (ONNX Runtime on
 the preprocessed 224x224 input) and the embedder's whole call (preprocessing + inference) on the same image.
-Prints p50/p95 of each and the ratio whole request / model alone (the goal is <= 1.5).
+Prints p50/p95 of each and the ratio whole request / model alone (the goal is <= 1.5), the same search called
+in process (no HTTP), and each step of reading the photo run on its own (where the time goes).
 
     .venv/bin/python benchmarks/search_latency.py [--size 2400] [--requests 200]
 """
@@ -24,6 +25,7 @@ from PIL import Image
 
 sys.path.insert(0, "benchmarks")
 from _common import demo_services, machine, p50_p95, timings_ms  # noqa: E402
+from _stages import cpu_ms, print_stage_table, stage_table  # noqa: E402
 
 from stylelens.api.app import create_app  # noqa: E402
 
@@ -74,6 +76,7 @@ def main() -> None:
     server.should_exit = True
     thread.join()
 
+    from stylelens.recommend.search import SearchQuery
     from stylelens.vision.decode import decode_image
     from stylelens.vision.foreground import garment_mask
 
@@ -82,6 +85,7 @@ def main() -> None:
     tensor = services.embedder.preprocess(image, mask)[None]
     model = timings_ms(lambda: services.embedder.predict(tensor), args.requests)
     embed = timings_ms(lambda: services.embedder.embed([image], [mask]), args.requests)
+    in_process = timings_ms(lambda: services.search.search(photo, SearchQuery()), args.requests)
 
     print(
         f"machine: {machine()}; catalog: {len(services.index)} products; photo: 1024x1024 JPEG, "
@@ -91,6 +95,7 @@ def main() -> None:
         ("whole POST /v1/search (HTTP, loopback)", whole),
         ("backbone inference alone (ONNX Runtime)", model),
         ("embedder call (preprocess + inference)", embed),
+        ("the same search in process (no HTTP)", in_process),
     ]
     for name, samples in rows:
         p50, p95 = p50_p95(samples)
@@ -98,6 +103,13 @@ def main() -> None:
     ratio = p50_p95(whole)[0] / p50_p95(model)[0]
     print(f"ratio whole request / model alone (p50): {ratio:.2f}  (goal <= 1.5)")
     print(f"ratio whole request / embedder call (p50): {p50_p95(whole)[0] / p50_p95(embed)[0]:.2f}")
+    cpu_model = cpu_ms(lambda: services.embedder.predict(tensor), args.requests)
+    cpu_search = cpu_ms(lambda: services.search.search(photo, SearchQuery()), args.requests)
+    print(
+        f"CPU time per call (all threads, p50): backbone {cpu_model:.1f} ms, search in process {cpu_search:.1f} ms, "
+        f"ratio {cpu_search / cpu_model:.2f}"
+    )
+    print_stage_table(stage_table(services.analyser, photo, max(5, args.requests // 4)), p50_p95(model)[0])
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ A blank photo has no garment: an empty list, not an error.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,14 +18,15 @@ from PIL import Image
 from stylelens.vision.categories import CategoryModel, CategoryScore
 from stylelens.vision.colors import ColorShare, garment_colors
 from stylelens.vision.embedder import Embedder
-from stylelens.vision.foreground import garment_mask, is_blank, mask_box
+from stylelens.vision.faces import FaceBox, blur_faces, find_faces
+from stylelens.vision.foreground import garment_mask, is_blank, mask_box, plain_background_mask, reduce_photo
 from stylelens.vision.heads import SoftmaxHead
 from stylelens.vision.patterns import texture_features
-from stylelens.vision.person import PersonFinder
-from stylelens.vision.regions import GarmentRegion, person_regions
+from stylelens.vision.person import PersonFinder, might_show_person
+from stylelens.vision.regions import Box, person_regions
 from stylelens.vision.shape import shape_features
 
-FACE_SIDE = 384  # longest side of the copy faces are detected on
+FACE_SIDE = 224  # longest side of the copy faces are detected on (a shopper's photo shows faces that large)
 BAG_MIN_SCORE = 0.35  # a wrist region is reported as a bag only when ImageNet sees one this clearly
 KIND_ORDER = {"upper": 0, "full": 1, "lower": 2, "feet": 3, "bag": 4, "garment": 0}
 
@@ -72,7 +74,11 @@ class PhotoAnalysis:
 
 
 class GarmentAnalyser:
-    """Finds the garments in a photo, names their category, colours and pattern, and embeds them for the index."""
+    """Finds the garments in a photo, names their category, colours and pattern, and embeds them for the index.
+
+    Models that release Python's lock (ONNX Runtime: the backbone, the face detector) run on two helper threads
+    while the calling thread works out masks, colours and texture, so one photo keeps both cores busy.
+    """
 
     def __init__(
         self,
@@ -87,6 +93,7 @@ class GarmentAnalyser:
         self.pattern_head = pattern_head
         self.persons = persons
         self.blur = blur
+        self._helpers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="vision")
 
     def load(self) -> None:
         """Load and warm every model now (the service does this at start-up, not on a shopper's request)."""
@@ -94,10 +101,7 @@ class GarmentAnalyser:
         if self.persons is not None:
             self.persons.load()
         if self.blur and self.persons is not None:
-            from stylelens.vision.faces import default_detector, find_faces
-
-            default_detector()
-            find_faces(Image.new("RGB", (64, 64)))
+            find_faces(Image.new("RGB", (FACE_SIDE, FACE_SIDE)), FACE_SIDE)  # opens and warms the detector
 
     def analyse(self, image: Image.Image, mask: npt.NDArray[np.bool_] | None = None) -> list[Garment]:
         """The garments of one photo, best first (a person's upper body first)."""
@@ -106,21 +110,37 @@ class GarmentAnalyser:
         return self.analyse_photo(image).garments
 
     def analyse_photo(self, image: Image.Image) -> PhotoAnalysis:
-        """The full reading of a shopper's photo: people, faces, garment regions, attributes."""
-        rgb = np.asarray(image.convert("RGB"))
-        reading = self.persons.find(rgb) if self.persons is not None else None
-        if reading is None:
-            if is_blank(rgb):
-                return PhotoAnalysis([], image, False)
-            return PhotoAnalysis(self.analyse_batch([image])[0], image, False)
-        safe, faces = self._blurred(image)
-        if self.blur and not any(reading.has_head_at(box) for box in faces):
-            # A pose without a face is usually a garment the pose model mistook for a torso (a shirt on a bed).
-            return PhotoAnalysis(self.analyse_batch([safe])[0], safe, False)
-        safe_rgb = np.asarray(safe)
-        regions = person_regions(safe_rgb, reading, faces)
-        garments = self._describe(safe, safe_rgb, regions)
-        return PhotoAnalysis(garments, safe, True)
+        """The full reading of a shopper's photo: people, faces, garment regions, attributes.
+
+        A person here always shows a face (that is what tells a body from a shirt the pose model mistook for a
+        torso), so faces are looked for first, on a helper thread, and the pose model runs only when there is
+        one. A small copy with no skin-coloured pixel (many packshots) skips the person models altogether.
+        """
+        rgb = _rgb_array(image)
+        reduced = reduce_photo(rgb)
+        if is_blank(rgb, reduced):
+            return PhotoAnalysis([], image, False)
+        if self.persons is None or not might_show_person(*reduced):
+            return PhotoAnalysis(self._read(image, rgb, [Part("garment", garment_mask(rgb, reduced))]), image, False)
+        if not self.blur:
+            found = self._person(image, rgb, [])
+            if found is not None:
+                return found
+            return PhotoAnalysis(self._read(image, rgb, [Part("garment", garment_mask(rgb, reduced))]), image, False)
+        faces = self._helpers.submit(self._faces, image)
+        # While faces are looked for, a plain-background photo is read as a packshot (cheap; dropped if a person
+        # is found). A busy one waits: it is as likely a person in a street as a garment on a bed.
+        plain = plain_background_mask(rgb, reduced)
+        packshot = self._read(image, rgb, [Part("garment", plain)]) if plain is not None else None
+        boxes = faces.result()
+        person = self._person(image, rgb, boxes) if boxes else None
+        if person is not None:
+            return person
+        if packshot is None:
+            packshot = self._read(image, rgb, [Part("garment", garment_mask(rgb, reduced))])
+        # With a face but no body the pose model can read, the packshot reading stands; the photo kept is blurred.
+        safe = blur_faces(image, [FaceBox(*box, 1.0) for box in boxes]) if boxes else image
+        return PhotoAnalysis(packshot, safe, False)
 
     def analyse_batch(
         self,
@@ -137,66 +157,97 @@ class GarmentAnalyser:
         shop), which are the same either way. `colors`, where given, are `garment_colors` of the image (as RGB)
         and its mask, worked out ahead by the caller.
         """
-        rgbs = [np.asarray(image.convert("RGB")) for image in images]
+        rgbs = [_rgb_array(image) for image in images]
         known = masks or [None] * len(images)
         found = [m if m is not None else garment_mask(rgb) for m, rgb in zip(known, rgbs, strict=True)]
         shares = colors or [None] * len(images)
         vectors, logits = self.embedder.embed_with_logits(images, found)
-        return [
-            [self._garment("garment", rgb, mask, mask_box(mask), vector, logit, attributes=attributes, colors=c)]
-            for rgb, mask, vector, logit, c in zip(rgbs, found, vectors, logits, shares, strict=True)
-        ]
+        out = []
+        for rgb, mask, vector, logit, c in zip(rgbs, found, vectors, logits, shares, strict=True):
+            reading = self._attributes(rgb, Part("garment", mask), attributes=attributes, colors=c)
+            out.append([self._finish(reading, vector, logit)])
+        return out
 
-    def _describe(self, image: Image.Image, rgb: npt.NDArray[np.uint8], regions: list[GarmentRegion]) -> list[Garment]:
-        vectors, logits = self.embedder.embed_with_logits([image] * len(regions), [r.mask for r in regions])
-        keep = np.ones(len(regions), dtype=bool)
-        if self.categories is not None and regions:
-            bags = self.categories.bag_score(logits)
-            keep = np.array([r.kind != "bag" or bags[i] >= BAG_MIN_SCORE for i, r in enumerate(regions)])
-        garments = []
-        for i, region in enumerate(regions):
-            if keep[i]:
-                x0, y0, x1, y1 = region.box
-                box = (x0, y0, x1 - x0, y1 - y0)
-                garments.append(self._garment(region.kind, rgb, region.mask, box, vectors[i], logits[i]))
-        return sorted(garments, key=lambda g: KIND_ORDER.get(g.kind, 9))
+    def _person(self, image: Image.Image, rgb: npt.NDArray[np.uint8], faces: list[Box]) -> PhotoAnalysis | None:
+        """The garments a person wears, read from the photo with its faces blurred; None when nobody is there."""
+        assert self.persons is not None
+        reading = self.persons.find(rgb)
+        if reading is None or (self.blur and not any(reading.has_head_at(box) for box in faces)):
+            return None
+        safe = blur_faces(image, [FaceBox(*box, 1.0) for box in faces]) if faces else image.convert("RGB")
+        safe_rgb = np.asarray(safe)
+        regions = person_regions(safe_rgb, reading, faces)
+        parts = [Part(r.kind, r.mask, (r.box[0], r.box[1], r.box[2] - r.box[0], r.box[3] - r.box[1])) for r in regions]
+        garments = self._read(safe, safe_rgb, parts)
+        return PhotoAnalysis(sorted(garments, key=lambda g: KIND_ORDER.get(g.kind, 9)), safe, True)
 
-    def _garment(
+    def _read(self, image: Image.Image, rgb: npt.NDArray[np.uint8], parts: list[Part]) -> list[Garment]:
+        """Every part of one photo embedded in one backbone run (on a helper thread) while the calling thread
+        reads their colours, shape and texture; a wrist region stays only when the backbone sees a bag there."""
+        embedded = self._helpers.submit(self.embedder.embed_with_logits, [image] * len(parts), [p.mask for p in parts])
+        readings = {i: self._attributes(rgb, p) for i, p in enumerate(parts) if p.kind != "bag"}
+        vectors, logits = embedded.result()
+        if any(p.kind == "bag" for p in parts):
+            bags = self.categories.bag_score(logits) if self.categories is not None else np.ones(len(parts))
+            kept = [i for i, p in enumerate(parts) if p.kind == "bag" and bags[i] >= BAG_MIN_SCORE]
+            readings |= {i: self._attributes(rgb, parts[i]) for i in kept}
+        return [self._finish(readings[i], vectors[i], logits[i]) for i in sorted(readings)]
+
+    def _attributes(
         self,
-        kind: str,
         rgb: npt.NDArray[np.uint8],
-        mask: npt.NDArray[np.bool_],
-        box: tuple[int, int, int, int],
-        vector: npt.NDArray[np.float32],
-        logits: npt.NDArray[np.float32],
+        part: Part,
         *,
         attributes: bool = True,
         colors: list[ColorShare] | None = None,
-    ) -> Garment:
+    ) -> Reading:
+        """What a garment's pixels say without the backbone: colours, silhouette, texture."""
+        shape = shape_features(rgb, part.mask) if attributes and self.categories is not None else None
+        texture = texture_features(rgb, part.mask) if attributes and self.pattern_head is not None else None
+        if colors is None:
+            colors = garment_colors(rgb, part.mask)
+        return Reading(part, colors, shape, texture)
+
+    def _finish(self, reading: Reading, vector: npt.NDArray[np.float32], logits: npt.NDArray[np.float32]) -> Garment:
+        """The garment, once the backbone's vector and logits name its category and pattern."""
         categories: list[CategoryScore] = []
-        if attributes and self.categories is not None:
-            features = np.concatenate([vector, shape_features(rgb, mask)])[None]
+        if reading.shape is not None and self.categories is not None:
+            features = np.concatenate([vector, reading.shape])[None]
             categories = self.categories.top(self.categories.scores(features, logits[None])[0])
         pattern = None
-        if attributes and self.pattern_head is not None:
-            features = np.concatenate([vector, texture_features(rgb, mask)])[None]
-            p = self.pattern_head.probabilities(features)[0]
+        if reading.texture is not None and self.pattern_head is not None:
+            p = self.pattern_head.probabilities(np.concatenate([vector, reading.texture])[None])[0]
             best = int(np.argmax(p))
             pattern = PatternScore(self.pattern_head.classes[best], round(float(p[best]), 4))
-        if colors is None:
-            colors = garment_colors(rgb, mask)
-        return Garment(Region(*box), colors, vector, mask, kind, categories, pattern)
+        part = reading.part
+        box = part.box if part.box is not None else mask_box(part.mask)
+        return Garment(Region(*box), reading.colors, vector, part.mask, part.kind, categories, pattern)
 
-    def _blurred(self, image: Image.Image) -> tuple[Image.Image, list[tuple[int, int, int, int]]]:
-        """The photo with faces blurred, and the face boxes (kept out of garment masks)."""
-        if not self.blur:
-            return image.convert("RGB"), []
-        from stylelens.vision.faces import FaceBox, blur_faces, find_faces
+    def _faces(self, image: Image.Image) -> list[Box]:
+        """The face boxes (x0, y0, x1, y1) in the photo's pixels, found on one small copy."""
+        found = find_faces(image, FACE_SIDE)
+        return [(int(f.left), int(f.top), int(np.ceil(f.right)), int(np.ceil(f.bottom))) for f in found]
 
-        # Faces are looked for on a smaller copy: a shopper's photo shows faces large enough, at a third the cost.
-        scale = min(1.0, FACE_SIDE / max(image.size))
-        small = image if scale == 1.0 else image.resize((round(image.width * scale), round(image.height * scale)))
-        found = find_faces(small)
-        faces = [FaceBox(f.left / scale, f.top / scale, f.right / scale, f.bottom / scale, f.score) for f in found]
-        boxes = [(int(f.left), int(f.top), int(np.ceil(f.right)), int(np.ceil(f.bottom))) for f in faces]
-        return blur_faces(image, faces), boxes
+
+@dataclass(frozen=True)
+class Part:
+    """A place in a photo to read as one garment: its kind, mask and (x, y, w, h) box (None: the mask's)."""
+
+    kind: str
+    mask: npt.NDArray[np.bool_]
+    box: tuple[int, int, int, int] | None = None
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A garment's attributes that need no backbone: colours and the shape and texture descriptors."""
+
+    part: Part
+    colors: list[ColorShare]
+    shape: npt.NDArray[np.float32] | None
+    texture: npt.NDArray[np.float32] | None
+
+
+def _rgb_array(image: Image.Image) -> npt.NDArray[np.uint8]:
+    """The photo's pixels as an H x W x 3 array (no copy of an RGB image beyond numpy's own view)."""
+    return np.asarray(image if image.mode == "RGB" else image.convert("RGB"))

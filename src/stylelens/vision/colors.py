@@ -125,36 +125,79 @@ def _sample(rgb: NDArray[np.uint8], mask: NDArray[np.bool_]) -> NDArray[np.uint8
 
 
 def _kmeans(points: FloatArray, k: int, iterations: int = 12) -> NDArray[np.intp]:
-    """Cluster labels from k-means with k-means++ seeding; deterministic (seed 0)."""
+    """Cluster labels from k-means with k-means++ seeding; deterministic (seed 0).
+
+    Vectorised: the seeding keeps each point's distance to its nearest centre so far, and centres move by
+    per-cluster sums (bincount), so a garment costs well under a millisecond.
+    """
     rng = np.random.default_rng(0)
-    k = min(k, len(np.unique(points, axis=0)))
+    k = min(k, _distinct_rows(points))
     centres = points[[rng.integers(len(points))]]
+    d2 = squared_distances(points, centres)[:, 0]
     for _ in range(1, k):
-        d2 = ((points[:, None, :] - centres[None]) ** 2).sum(-1).min(1)
-        centres = np.vstack([centres, points[rng.choice(len(points), p=d2 / d2.sum())]])
+        chosen = points[rng.choice(len(points), p=d2 / d2.sum())]
+        centres = np.vstack([centres, chosen])
+        d2 = np.minimum(d2, squared_distances(points, chosen[None])[:, 0])
     labels = np.zeros(len(points), dtype=np.intp)
     for _ in range(iterations):
-        labels = ((points[:, None, :] - centres[None]) ** 2).sum(-1).argmin(1)
-        moved = np.array([points[labels == j].mean(0) if (labels == j).any() else centres[j] for j in range(k)])
+        labels = squared_distances(points, centres).argmin(1)
+        counts = np.bincount(labels, minlength=k)[:, None]
+        sums = np.stack([np.bincount(labels, weights=points[:, d], minlength=k) for d in range(3)], axis=1)
+        moved = np.where(counts > 0, sums / np.maximum(counts, 1), centres)
         if np.allclose(moved, centres):
             break
         centres = moved
     return labels
 
 
+def squared_distances(points: FloatArray, centres: FloatArray) -> FloatArray:
+    """(n, k) squared distances, as |p|^2 - 2 p.c + |c|^2 (one small matrix product, no (n, k, 3) temporary)."""
+    cross = points @ centres.T
+    squared = (points * points).sum(1)[:, None] - 2.0 * cross + (centres * centres).sum(1)[None, :]
+    return np.asarray(np.maximum(squared, 0.0))  # rounding can leave a point's distance to itself a hair below zero
+
+
+def _distinct_rows(points: FloatArray) -> int:
+    """How many different rows there are (a cheap lexicographic sort, not np.unique's structured view)."""
+    if len(points) < 2:
+        return len(points)
+    ordered = points[np.lexsort(points.T[::-1])]
+    return 1 + int(np.any(ordered[1:] != ordered[:-1], axis=1).sum())
+
+
 def _merge_shades(lab: FloatArray, labels: NDArray[np.intp]) -> list[NDArray[np.bool_]]:
-    """Group clusters that are one material in light and shadow; returns one boolean member mask per group."""
-    clusters = sorted((labels == j for j in np.unique(labels)), key=lambda m: -int(m.sum()))
-    groups: list[tuple[FloatArray, NDArray[np.bool_]]] = []
-    for members in clusters:
-        colour = np.median(lab[members], axis=0)
-        for i, (anchor, grouped) in enumerate(groups):
-            if same_material(anchor, colour):
-                groups[i] = (anchor, grouped | members)
+    """Group clusters that are one material in light and shadow; returns one boolean member mask per group.
+
+    Clusters are taken largest first; each joins the first group whose anchor (its largest cluster's median)
+    is the same material, else starts a group. The pairwise test runs once for all clusters, vectorised.
+    """
+    ids = np.unique(labels)
+    order = ids[np.argsort(-np.bincount(labels)[ids], kind="stable")]
+    members = [labels == j for j in order]
+    same = _same_material_pairs(np.stack([np.median(lab[m], axis=0) for m in members]))
+    anchors: list[int] = []
+    groups: list[NDArray[np.bool_]] = []
+    for i, cluster in enumerate(members):
+        for g, anchor in enumerate(anchors):
+            if same[anchor, i]:
+                groups[g] = groups[g] | cluster
                 break
         else:
-            groups.append((colour, members))
-    return [grouped for _, grouped in groups]
+            anchors.append(i)
+            groups.append(cluster)
+    return groups
+
+
+def _same_material_pairs(colours: FloatArray) -> NDArray[np.bool_]:
+    """`same_material` for every pair of CIELAB colours (n, 3) at once: an (n, n) matrix."""
+    y = lab_to_xyz(colours)[:, 1]
+    y_a, y_b = y[:, None], y[None, :]
+    a_darker = (y_a <= y_b)[..., None]
+    dark = np.where(a_darker, colours[:, None, :], colours[None, :, :])
+    light = np.where(a_darker, colours[None, :, :], colours[:, None, :])
+    factor = np.minimum(y_a, y_b) / np.maximum(np.maximum(y_a, y_b), 1e-9)
+    shaded = xyz_to_lab(lab_to_xyz(light) * factor[..., None])
+    return np.asarray((factor >= SHADE_RANGE) & (delta_e94(shaded, dark) < SAME_MATERIAL_DE))
 
 
 def same_material(lab_a: FloatArray, lab_b: FloatArray) -> bool:

@@ -78,7 +78,10 @@ def decode_photo(
     full = image.size
     try:
         if work_side and fmt == "JPEG":
-            image.draft("RGB", (work_side, work_side))
+            # Ask for the reduced size with the photo's own proportions: Pillow picks the DCT scale from the
+            # smaller ratio of the two sides, so a square request would leave a wide photo at full size.
+            ratio = work_side / max(image.size)
+            image.draft("RGB", (max(1, int(image.width * ratio)), max(1, int(image.height * ratio))))
         image.load()
         upright = ImageOps.exif_transpose(image)
         if upright.size != image.size:  # turned a quarter: width and height swap

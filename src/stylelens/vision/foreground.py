@@ -10,7 +10,7 @@ Work happens on a copy reduced to at most `WORK_SIDE` pixels a side; the mask is
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -38,26 +38,47 @@ LAB_GRID: Final[tuple[int, int, int]] = (18, 43, 43)
 ELLIPSE_AXES: Final[float] = 0.42  # fallback ellipse semi-axes, as a fraction of width and height
 
 
-def garment_mask(rgb: NDArray[np.uint8]) -> BoolArray:
+class Reduced(NamedTuple):
+    """A photo's small working copy (at most WORK_SIDE a side) and its CIELAB values, made once per photo."""
+
+    rgb: NDArray[np.uint8]
+    lab: FloatArray
+
+
+def reduce_photo(rgb: NDArray[np.uint8]) -> Reduced:
+    """The small working copy every whole-photo test reads (mask, blank photo, person cue)."""
+    small = _reduce(rgb)
+    return Reduced(small, srgb_to_lab(small))
+
+
+def garment_mask(rgb: NDArray[np.uint8], reduced: Reduced | None = None) -> BoolArray:
     """Which pixels of a product photo (H x W x 3, uint8) belong to the garment."""
     height, width = rgb.shape[:2]
-    small = _reduce(rgb)
-    lab = srgb_to_lab(small)
+    reduced = reduced if reduced is not None else reduce_photo(rgb)
+    mask = plain_background_mask(rgb, reduced)
+    if mask is not None:
+        return mask
+    mask = _largest(_clean(_grabcut(reduced.rgb)))
+    fraction = float(mask.mean()) if mask.size else 0.0
+    if not MIN_FRACTION <= fraction <= MAX_FRACTION:
+        return centred_ellipse(height, width)
+    return mask if mask.shape == (height, width) else _resize_mask(mask, width, height)
+
+
+def plain_background_mask(rgb: NDArray[np.uint8], reduced: Reduced | None = None) -> BoolArray | None:
+    """The garment's mask when it lies on a plain background (the cheap case), else None (GrabCut's case)."""
+    height, width = rgb.shape[:2]
+    lab = (reduced if reduced is not None else reduce_photo(rgb)).lab
     mask = _clean(_foreground(lab))
     fraction = float(mask.mean()) if mask.size else 0.0
     if _busy_border(lab) or not MIN_FRACTION <= fraction <= MAX_FRACTION:
-        mask = _largest(_clean(_grabcut(small)))
-        fraction = float(mask.mean()) if mask.size else 0.0
-        if not MIN_FRACTION <= fraction <= MAX_FRACTION:
-            return centred_ellipse(height, width)
-    if mask.shape != (height, width):
-        mask = _resize_mask(mask, width, height)
-    return mask
+        return None
+    return mask if mask.shape == (height, width) else _resize_mask(mask, width, height)
 
 
-def is_blank(rgb: NDArray[np.uint8]) -> bool:
+def is_blank(rgb: NDArray[np.uint8], reduced: Reduced | None = None) -> bool:
     """Whether a photo shows nothing at all (one flat colour): no garment to find."""
-    lab = srgb_to_lab(_reduce(rgb))
+    lab = (reduced if reduced is not None else reduce_photo(rgb)).lab
     return bool(np.percentile(np.linalg.norm(lab - np.median(lab.reshape(-1, 3), 0), axis=-1), 99) < MIN_DISTANCE)
 
 

@@ -23,6 +23,16 @@ ORIENTATIONS: Final[int] = 8
 RADII: Final[tuple[float, ...]] = (2, 5, 10, 20, 48)  # spectrum rings, in cycles per box
 
 
+def _ring_masks() -> tuple[NDArray[np.bool_], ...]:
+    """The spectrum's frequency rings (fixed by SIDE and RADII: built once, at import)."""
+    fy, fx = np.mgrid[-SIDE // 2 : SIDE // 2, -SIDE // 2 : SIDE // 2]
+    radius = np.hypot(fx, fy)
+    return tuple((radius >= a) & (radius < b) for a, b in zip(RADII[:-1], RADII[1:], strict=True))
+
+
+_RINGS: Final = _ring_masks()
+
+
 def texture_features(rgb: NDArray[np.uint8], mask: NDArray[np.bool_]) -> FloatArray:
     """A fixed-length texture descriptor of the masked garment (float32, 25 values)."""
     x, y, w, h = mask_box(mask)
@@ -41,12 +51,9 @@ def texture_features(rgb: NDArray[np.uint8], mask: NDArray[np.bool_]) -> FloatAr
     total = hist.sum() + 1e-6
     ordered = np.sort(hist / total)[::-1]
     spectrum = np.abs(np.fft.fftshift(np.fft.fft2(grey - fill)))
-    fy, fx = np.mgrid[-SIDE // 2 : SIDE // 2, -SIDE // 2 : SIDE // 2]
-    radius = np.hypot(fx, fy)
-    rings = [spectrum[(radius >= a) & (radius < b)].sum() for a, b in zip(RADII[:-1], RADII[1:], strict=True)]
+    rings = [spectrum[ring].sum() for ring in _RINGS]
     ring_share = np.asarray(rings) / (sum(rings) + 1e-6)
-    peak = [spectrum[(radius >= a) & (radius < b)].max() / (spectrum[(radius >= a) & (radius < b)].mean() + 1e-6)
-            for a, b in zip(RADII[:-1], RADII[1:], strict=True)]  # fmt: skip
+    peak = [spectrum[ring].max() / (spectrum[ring].mean() + 1e-6) for ring in _RINGS]
     values = grey[inside]
     lab_spread = np.asarray(crop, np.float32)[inside].std(axis=0) / 64.0
     edge_density = float((magnitude > 0.08).sum() / inside.sum())

@@ -17,6 +17,8 @@ from numpy.typing import NDArray
 
 from stylelens.errors import NotReady
 
+MIN_SKIN_SHARE: Final[float] = 0.001  # a photo with less skin-coloured area than this shows no face to find
+GREY_CHROMA: Final[float] = 6.0  # CIELAB chroma under which a photo counts as black and white (no skin colour)
 MIN_VISIBLE: Final[float] = 0.5  # a landmark counts when the model is this sure it is in view
 MIN_CONFIDENCE: Final[float] = 0.5
 
@@ -55,6 +57,30 @@ class PersonReading:
     def point(self, index: int) -> tuple[float, float]:
         x, y, _ = self.landmarks[index]
         return float(x), float(y)
+
+
+def skin_mask(rgb: NDArray[np.uint8], *, loose: bool = False) -> NDArray[np.bool_]:
+    """Pixels in the usual range of skin in YCrCb (a colour test, not a judgement about the person).
+
+    `loose` widens the range (darker skin, dim or tinted light): for the first look, where missing a person
+    costs far more than looking at a packshot once too often.
+    """
+    values = rgb[..., :3].astype(np.float32)
+    r, g, b = values[..., 0], values[..., 1], values[..., 2]
+    y = 0.299 * r + 0.587 * g + 0.114 * b
+    cr = (r - y) * 0.713 + 128
+    cb = (b - y) * 0.564 + 128
+    if loose:
+        return np.asarray((cr >= 133) & (cr <= 180) & (cb >= 70) & (cb <= 135) & (y > 15))
+    return np.asarray((cr >= 138) & (cr <= 173) & (cb >= 77) & (cb <= 127) & (y > 40))
+
+
+def might_show_person(small_rgb: NDArray[np.uint8], small_lab: NDArray[np.float64]) -> bool:
+    """A cheap first look (a small copy of the photo): could a face be in it? Packshots without skin-coloured
+    pixels skip the person models. A black-and-white photo has no skin colour to see, so it always might."""
+    if float(skin_mask(small_rgb, loose=True).mean()) >= MIN_SKIN_SHARE:
+        return True
+    return float(np.percentile(np.hypot(small_lab[..., 1], small_lab[..., 2]), 95)) < GREY_CHROMA
 
 
 class PersonFinder:

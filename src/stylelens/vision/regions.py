@@ -17,7 +17,8 @@ from numpy.typing import NDArray
 from scipy import ndimage
 
 from stylelens.vision import person as lm
-from stylelens.vision.person import PersonReading
+from stylelens.vision.colors import squared_distances, srgb_to_lab
+from stylelens.vision.person import PersonReading, skin_mask
 
 BoolArray = NDArray[np.bool_]
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive)
@@ -50,34 +51,23 @@ def person_regions(
         fabric[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)] = False
     regions = []
     for kind, box in _boxes(reading, width, height):
-        x0, y0, x1, y1 = box
-        inside = np.zeros_like(body)
-        inside[y0:y1, x0:x1] = True
-        person_part = body & inside
-        mask = fabric & inside
-        if mask.sum() < MIN_FABRIC_SHARE * person_part.sum():
-            mask = person_part  # skin-coloured fabric: keep the person's pixels rather than nothing
+        x0, y0, x1, y1 = box  # only the box is read: the rest of the photo is outside every mask
+        person_part, part = body[y0:y1, x0:x1], fabric[y0:y1, x0:x1]
         if kind == "bag":
-            mask = inside  # a bag is beside the body as often as on it
-        if int(mask.sum()) < MIN_PIXELS:
+            part = np.ones_like(person_part)  # a bag is beside the body as often as on it
+        elif part.sum() < MIN_FABRIC_SHARE * person_part.sum():
+            part = person_part  # skin-coloured fabric: keep the person's pixels rather than nothing
+        if int(part.sum()) < MIN_PIXELS:
             continue
+        mask = np.zeros_like(body)
+        mask[y0:y1, x0:x1] = part
         # The box shows where the garment is on the body; the mask that colours, pattern and embedding read is,
         # for a top, only its fabric (a jacket worn open or a strap across it would otherwise be mixed in).
-        tight = _tight(mask, box)
+        tight = _tight(part, box)
         if kind == "upper":
             mask = _torso_fabric(rgb, mask, reading)
         regions.append(GarmentRegion(kind, tight, mask))
     return regions
-
-
-def skin_mask(rgb: NDArray[np.uint8]) -> BoolArray:
-    """Pixels in the usual range of skin in YCrCb (a colour test, not a judgement about the person)."""
-    values = rgb[..., :3].astype(np.float32)
-    r, g, b = values[..., 0], values[..., 1], values[..., 2]
-    y = 0.299 * r + 0.587 * g + 0.114 * b
-    cr = (r - y) * 0.713 + 128
-    cb = (b - y) * 0.564 + 128
-    return np.asarray((cr >= 138) & (cr <= 173) & (cb >= 77) & (cb <= 127) & (y > 40))
 
 
 def _boxes(reading: PersonReading, width: int, height: int) -> list[tuple[str, Box]]:
@@ -129,12 +119,12 @@ def _clip(box: tuple[float, float, float, float], width: int, height: int) -> Bo
     )
 
 
-def _tight(mask: BoolArray, box: Box) -> Box:
-    """The box shrunk to the mask's pixels (the garment, not the empty corners of the landmark box)."""
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+def _tight(part: BoolArray, box: Box) -> Box:
+    """The box shrunk to its mask's pixels (`part`: the mask inside the box), not the landmark box's corners."""
+    rows, cols = np.flatnonzero(part.any(axis=1)), np.flatnonzero(part.any(axis=0))
     if len(rows) == 0:
         return box
-    return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
+    return box[0] + int(cols[0]), box[1] + int(rows[0]), box[0] + int(cols[-1]) + 1, box[1] + int(rows[-1]) + 1
 
 
 def _torso_fabric(rgb: NDArray[np.uint8], mask: BoolArray, reading: PersonReading) -> BoolArray:
@@ -143,8 +133,6 @@ def _torso_fabric(rgb: NDArray[np.uint8], mask: BoolArray, reading: PersonReadin
     The region's pixels are clustered by colour; clusters that cover a fair share of the torso's middle are the
     top's fabric (several for a print), and only the pieces of it that touch the middle are kept.
     """
-    from stylelens.vision.colors import srgb_to_lab
-
     shoulders = [reading.point(p) for p in (lm.L_SHOULDER, lm.R_SHOULDER) if reading.visible(p)]
     hips = [reading.point(p) for p in (lm.L_HIP, lm.R_HIP) if reading.visible(p)]
     if len(shoulders) < 2 or not mask.any():
@@ -166,7 +154,7 @@ def _torso_fabric(rgb: NDArray[np.uint8], mask: BoolArray, reading: PersonReadin
         return full_mask
     lab = srgb_to_lab(rgb[mask])
     centres = _centres(lab, TORSO_COLOURS)
-    labels = np.argmin(((lab[:, None, :] - centres[None]) ** 2).sum(-1), axis=1)
+    labels = squared_distances(lab, centres).argmin(1)
     full = np.full(mask.shape, -1)
     full[mask] = labels
     shares = np.bincount(full[middle], minlength=len(centres)) / middle.sum()
@@ -187,6 +175,8 @@ def _centres(lab: NDArray[np.float64], k: int) -> NDArray[np.float64]:
     order = np.argsort(sample[:, 0])  # seeds spread from the darkest to the lightest pixel
     centres = sample[order[np.linspace(0, len(sample) - 1, k).astype(int)]]
     for _ in range(8):
-        labels = np.argmin(((sample[:, None, :] - centres[None]) ** 2).sum(-1), axis=1)
-        centres = np.array([sample[labels == j].mean(0) if (labels == j).any() else centres[j] for j in range(k)])
+        labels = squared_distances(sample, centres).argmin(1)
+        counts = np.bincount(labels, minlength=k)[:, None]
+        sums = np.stack([np.bincount(labels, weights=sample[:, d], minlength=k) for d in range(3)], axis=1)
+        centres = np.where(counts > 0, sums / np.maximum(counts, 1), centres)
     return np.asarray(centres)
