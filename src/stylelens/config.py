@@ -169,6 +169,16 @@ class SecuritySettings(BaseModel):
     max_body_bytes: int = 16 * 1024 * 1024  # above vision.max_bytes: the multipart envelope
 
 
+class TrainingSettings(BaseModel):
+    """Training runs (the `train` extra): experiment tracking, checkpoints, the model registry."""
+
+    tracking_uri: str | None = None  # None: SQLite MLflow store under data_dir/mlruns; or an MLflow/Azure ML URI
+    tracking: bool = True  # False: runs are not tracked at all
+    threads: int | None = Field(default=None, ge=1, le=256)  # torch threads; None: torch's default (all cores)
+    runs_dir: Path | None = None  # empty: data_dir / "runs" (checkpoints, exports of each run)
+    registry_dir: Path | None = None  # empty: models_dir / "registry" (versioned models, the active pointer)
+
+
 class Settings(BaseSettings):
     """Every StyleLens setting, grouped by the part of the product it steers."""
 
@@ -187,6 +197,7 @@ class Settings(BaseSettings):
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
     integration: IntegrationSettings = Field(default_factory=IntegrationSettings)
     recommend: RecommendSettings = Field(default_factory=RecommendSettings)
+    training: TrainingSettings = Field(default_factory=TrainingSettings)
 
     @model_validator(mode="after")
     def _azure_backends_are_reachable(self) -> Settings:
@@ -205,6 +216,20 @@ class Settings(BaseSettings):
     @property
     def models_dir(self) -> Path:
         return self.vision.models_dir or self.storage.data_dir / "models"
+
+    @property
+    def registry_dir(self) -> Path:
+        return self.training.registry_dir or self.models_dir / "registry"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.training.runs_dir or self.storage.data_dir / "runs"
+
+    @property
+    def tracking_uri(self) -> str:
+        """The MLflow tracking URI: the configured one, else a SQLite store under data_dir/mlruns."""
+        default = f"sqlite:///{(self.storage.data_dir / 'mlruns' / 'mlflow.db').resolve()}"
+        return self.training.tracking_uri or default
 
     @property
     def index_dir(self) -> Path:
