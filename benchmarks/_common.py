@@ -30,7 +30,11 @@ def demo_services(size: int, seed: int = 7, threads: int = 2) -> Services:
         vision=VisionSettings(models_dir=Path("var") / "models", threads=threads),
     )
     services = Services(settings)
-    if services.demo_marker() != {"seed": seed, "size": size}:
+    from stylelens.index.embedder_check import discard_mismatched_index, stale_models
+
+    stale = stale_models(services.sessions, services.embedder.identity)  # built before another embedder head
+    if stale or services.demo_marker() != {"seed": seed, "size": size}:
+        discard_mismatched_index(settings.index_dir, services.embedder.dim)
         services.ingestor.ingest(demo_catalog_items(seed, size, settings.catalog.shop_url))
         services.mark_demo(seed, size)
     return services

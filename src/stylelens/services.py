@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,6 +17,7 @@ from stylelens.catalog.fetch import ImageFetcher
 from stylelens.catalog.ingest import CatalogIngestor
 from stylelens.catalog.sync import CatalogSync
 from stylelens.config import Settings
+from stylelens.errors import NotReady
 from stylelens.index.base import VectorIndex
 from stylelens.index.hnsw import HnswIndex
 from stylelens.jobs.base import JobQueue
@@ -26,6 +28,7 @@ from stylelens.storage import db
 from stylelens.storage.blobs import BlobStore, LocalBlobStore
 from stylelens.vision.analysis import GarmentAnalyser
 from stylelens.vision.embedder import Embedder
+from stylelens.vision.segmenter import GarmentSegmenter
 
 
 @dataclass
@@ -55,17 +58,40 @@ class Services:
     @cached_property
     def embedder(self) -> Embedder:
         vision = self.settings.vision
-        return Embedder(self.settings.models_dir, name=vision.backbone, threads=vision.threads)
+        head = self.embedder_head
+        return Embedder(self.settings.models_dir, name=vision.backbone, threads=vision.threads, projection=head)
+
+    @property
+    def embedder_head(self) -> Path | None:
+        """The folder of the active trained embedder head in the model registry (None: the frozen backbone)."""
+        from stylelens.training.registry import ModelRegistry  # torch-free
+
+        active = ModelRegistry(self.settings.registry_dir).active("embedder")
+        return active.path if active is not None else None
+
+    def check_embedder(self) -> None:
+        """NotReady telling the operator to rebuild when the catalog was embedded by another embedder."""
+        from stylelens.index.embedder_check import check_embedder
+
+        check_embedder(self.sessions, self.embedder.identity)
 
     @cached_property
     def analyser(self) -> GarmentAnalyser:
         from stylelens.vision.head_training import heads_current, load_heads
         from stylelens.vision.person import PersonFinder
 
-        backbone, models = self.settings.vision.backbone, self.settings.models_dir
+        # The category and pattern heads read the embedder's vectors: each embedder (head) has its own.
+        backbone, models = self.embedder.identity, self.settings.models_dir
         heads = load_heads(models, backbone) if heads_current(models, backbone) else None
         category, pattern = heads or (None, None)
-        return GarmentAnalyser(self.embedder, category, pattern, PersonFinder())
+        return GarmentAnalyser(self.embedder, category, pattern, PersonFinder(), segmenter=self.segmenter)
+
+    @cached_property
+    def segmenter(self) -> GarmentSegmenter | None:
+        """The registry's active garment segmenter for photos without a person (None: the classical mask)."""
+        from stylelens.vision.segmenter import active_segmenter
+
+        return active_segmenter(self.settings.models_dir, self.settings.vision.threads, self.settings.registry_dir)
 
     @cached_property
     def index(self) -> VectorIndex:
@@ -79,6 +105,13 @@ class Services:
             return PgVectorIndex(
                 url, dim, m=s.m, ef_construction=s.ef_construction, ef_search=s.ef_search, half_precision=half
             )
+        from stylelens.index.embedder_check import REBUILD_HINT, index_dim_mismatch
+
+        if (saved := index_dim_mismatch(self.settings.index_dir, self.embedder.dim)) is not None:
+            raise NotReady(
+                f"The vector index at {self.settings.index_dir} holds {saved}-d vectors but the embedder "
+                f"({self.embedder.identity}) makes {self.embedder.dim}-d ones: {REBUILD_HINT}."
+            )
         return HnswIndex(
             self.settings.index_dir, self.embedder.dim, m=s.m, ef_construction=s.ef_construction, ef_search=s.ef_search
         )
@@ -86,7 +119,7 @@ class Services:
     @cached_property
     def ingestor(self) -> CatalogIngestor:
         return CatalogIngestor(
-            self.sessions, self.blobs, self.index, self.analyser, model_name=self.settings.vision.backbone
+            self.sessions, self.blobs, self.index, self.analyser, model_name=self.embedder.identity
         )
 
     @cached_property

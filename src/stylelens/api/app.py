@@ -77,6 +77,7 @@ def _warm_up(services: Services) -> None:
     _ = services.engine
     services.embedder.load()
     services.analyser.load()
+    services.check_embedder()  # a catalog embedded by another embedder (head) cannot be searched
     log.info("ready", extra={"catalog_items": len(services.index)})
 
 

@@ -123,7 +123,10 @@ class CatalogIngestor:
             ids = [item.product.product_id for item in batch]
             query = select(Product).where(Product.product_id.in_(ids)).options(selectinload(Product.embedding))
             existing = {p.product_id: p for p in session.scalars(query)}
-            todo = [i for i, item in enumerate(batch) if _needs_work(existing.get(item.product.product_id), hashes[i])]
+            todo = [
+                i for i, item in enumerate(batch)
+                if _needs_work(existing.get(item.product.product_id), hashes[i], self.model_name)
+            ]  # fmt: skip
             report.unchanged += len(batch) - len(todo)
             if not todo:
                 return []
@@ -182,8 +185,9 @@ class CatalogIngestor:
         return row
 
 
-def _needs_work(row: Product | None, content_hash: str) -> bool:
-    return row is None or row.content_hash != content_hash or row.embedding is None
+def _needs_work(row: Product | None, content_hash: str, model: str) -> bool:
+    # A vector made by another embedder (a new head was activated) is not comparable: embed again.
+    return row is None or row.content_hash != content_hash or row.embedding is None or row.embedding.model != model
 
 
 def _known_mask(item: CatalogItem) -> Mask | None:

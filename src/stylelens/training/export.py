@@ -16,7 +16,7 @@ import logging
 import os
 import tempfile
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
@@ -58,10 +58,10 @@ def export_backbone(name: str, out_dir: Path) -> Path:
     return model_dir
 
 
-def prepare_models(models_dir: Path) -> list[Path]:
-    """Export every known backbone that is missing or stale under `models_dir`; return all their folders."""
+def prepare_models(models_dir: Path, extra: Sequence[str] = ()) -> list[Path]:
+    """Export the default backbones (and the `extra` ones named) that are missing or stale; return their folders."""
     prepared = []
-    for name in BACKBONES:
+    for name in [n for n, b in BACKBONES.items() if b.by_default] + [spec(n).name for n in extra]:
         model_dir = models_dir / name
         if not is_current(model_dir):
             export_backbone(name, models_dir)
@@ -81,6 +81,12 @@ def _prepare_heads(models_dir: Path) -> None:
     if not heads_current(models_dir, "mobilenet_v2"):
         with suppress(NotReady):
             train_heads(models_dir, "mobilenet_v2")
+    from stylelens.training.embedder_default import prepare_embedder_head
+
+    prepare_embedder_head(models_dir)  # the committed embedder head, registered, with heads of its own
+    from stylelens.training.segmenter_default import prepare_segmenter
+
+    prepare_segmenter(models_dir)  # the committed garment segmenter, registered and active (busy backgrounds)
 
 
 def is_current(model_dir: Path) -> bool:

@@ -4,6 +4,11 @@
 around the garment so its shape is kept, resizes to the backbone's input, normalises with ImageNet's mean and
 std and runs the exported backbone (see `stylelens.training.export`). Vectors are L2-normalised float32, so
 cosine similarity is a dot product.
+
+With a `projection` (a folder holding a trained head's model.onnx and head.json, see
+`stylelens.training.embedder`), the backbone's normalised vector goes through that head, which was trained so
+a shopper's photo lands next to its catalog packshot; the vectors then have the head's dimension, and
+`identity` names the head, so an index built by another embedder is recognised.
 """
 
 from __future__ import annotations
@@ -14,10 +19,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
-from scipy import ndimage
 
 from stylelens.errors import NotReady
 from stylelens.vision.foreground import mask_box
@@ -31,16 +36,23 @@ BATCH_SIZE: Final[int] = 16
 BACKDROP: Final[int] = 243  # grey level that replaces the background around a garment (a packshot's studio)
 GROW: Final[int] = 2  # pixels the mask grows before the background is replaced (keeps the garment's edge)
 _EPS: Final[float] = 1e-12
+_CROSS: Final = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))  # scipy.ndimage's default structure
+HEAD_HINT: Final[str] = "roll back (`stylelens models rollback embedder`) or run `stylelens models prepare`"
 
 
 class Embedder(OnnxModel[Float32Array, tuple[Float32Array, Float32Array]]):
     """The garment embedder: photos in, L2-normalised vectors (and ImageNet logits) out."""
 
-    def __init__(self, models_dir: Path, name: str = "mobilenet_v2", threads: int = 2) -> None:
+    def __init__(
+        self, models_dir: Path, name: str = "mobilenet_v2", threads: int = 2, *, projection: Path | None = None
+    ) -> None:
         super().__init__(Path(models_dir) / name, threads)
         self.name = name
+        self.projection = Path(projection) if projection is not None else None
         self._manifest: dict[str, Any] | None = None
+        self._head_manifest: dict[str, Any] | None = None
         self._onnx: Any = None
+        self._head: Any = None
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -54,9 +66,32 @@ class Embedder(OnnxModel[Float32Array, tuple[Float32Array, Float32Array]]):
         return self._manifest
 
     @property
+    def head_manifest(self) -> dict[str, Any] | None:
+        """The projection head's head.json (None without a head); NotReady when it is unreadable."""
+        if self.projection is None:
+            return None
+        if self._head_manifest is None:
+            path = self.projection / "head.json"
+            try:
+                self._head_manifest = dict(json.loads(path.read_text()))
+            except (OSError, ValueError) as exc:
+                raise NotReady(f"{path} is unreadable ({exc}): {HEAD_HINT}.") from exc
+        return self._head_manifest
+
+    @property
     def dim(self) -> int:
-        """Length of the vectors this embedder returns."""
-        return int(self.manifest["embedding_dim"])
+        """Length of the vectors this embedder returns (the head's output when there is a head)."""
+        head = self.head_manifest
+        return int(head["embedding_dim"]) if head is not None else int(self.manifest["embedding_dim"])
+
+    @property
+    def identity(self) -> str:
+        """Which embedder made a vector: the backbone's name, plus the head's checksum when there is a head.
+
+        Vectors of different identities are not comparable; the index records the identity that built it.
+        """
+        head = self.head_manifest
+        return self.name if head is None else f"{self.name}+head-{str(head['sha256'])[:12]}"
 
     @property
     def input_size(self) -> int:
@@ -65,12 +100,32 @@ class Embedder(OnnxModel[Float32Array, tuple[Float32Array, Float32Array]]):
 
     def preprocess(self, img: Image.Image, mask: Mask | None = None) -> Float32Array:
         """The garment cut out, squared, resized and normalised: float32 [3, size, size]."""
-        rgb = img if img.mode == "RGB" else img.convert("RGB")
-        square = _garment_square(rgb, mask, self.input_size)
+        return self.preprocess_batch([img], [mask])[0]
+
+    def preprocess_batch(self, images: Sequence[Image.Image], masks: Sequence[Mask | None]) -> Float32Array:
+        """`preprocess` of several photos at once, float32 [n, 3, size, size], with the same values.
+
+        Each garment square is drawn straight into one uint8 array, then one table look-up per channel
+        normalises and transposes the whole batch: a pixel value's normalised float is computed once, with the
+        same float32 operations as ((value / 255) - mean) / std, so the numbers are those of a per-photo pass.
+        """
+        size = self.input_size
+        squares = np.empty((len(images), size, size, 3), np.uint8)
+        for square, img, mask in zip(squares, images, masks, strict=True):
+            _garment_square_into(square, img if img.mode == "RGB" else img.convert("RGB"), mask)
+        table = self._normalise_table()
+        planes = np.ascontiguousarray(squares.transpose(3, 0, 1, 2)).reshape(3, -1, size)  # one uint8 plane each
+        out = np.empty((len(images), 3, size, size), np.float32)
+        for channel in range(3):
+            out[:, channel] = cv2.LUT(planes[channel], table[channel]).reshape(len(images), size, size)
+        return out
+
+    def _normalise_table(self) -> Float32Array:
+        """(3, 256): each channel's normalised value of every uint8 level, ((v / 255) - mean) / std in float32."""
         mean = np.asarray(self.manifest["mean"], dtype=np.float32)
         std = np.asarray(self.manifest["std"], dtype=np.float32)
-        scaled = np.asarray(square, dtype=np.float32) / 255.0
-        return np.ascontiguousarray(((scaled - mean) / std).transpose(2, 0, 1), dtype=np.float32)
+        scaled = np.arange(256, dtype=np.float32)[:, None] / 255.0
+        return np.ascontiguousarray(((scaled - mean) / std).T, dtype=np.float32)
 
     def embed(self, images: list[Image.Image], masks: list[Mask | None] | None = None) -> Float32Array:
         """One L2-normalised float32 vector per photo, shape (n, dim)."""
@@ -88,10 +143,10 @@ class Embedder(OnnxModel[Float32Array, tuple[Float32Array, Float32Array]]):
             return np.zeros((0, self.dim), np.float32), np.zeros((0, self._classes()), np.float32)
         vectors, logits = [], []
         for start in range(0, len(images), BATCH_SIZE):
-            pairs = zip(images[start : start + BATCH_SIZE], masks[start : start + BATCH_SIZE], strict=True)
-            batch = np.stack([self.preprocess(img, mask) for img, mask in pairs])
+            batch = self.preprocess_batch(images[start : start + BATCH_SIZE], masks[start : start + BATCH_SIZE])
             raw, classes = self.predict(batch)
-            vectors.append(raw / np.maximum(np.linalg.norm(raw, axis=1, keepdims=True), _EPS))
+            unit = (raw / np.maximum(np.linalg.norm(raw, axis=1, keepdims=True), _EPS)).astype(np.float32)
+            vectors.append(self._project(unit))
             logits.append(classes)
         return np.concatenate(vectors).astype(np.float32), np.concatenate(logits).astype(np.float32)
 
@@ -108,6 +163,31 @@ class Embedder(OnnxModel[Float32Array, tuple[Float32Array, Float32Array]]):
         if expected and expected != _sha256(onnx_path):
             raise NotReady(f"{onnx_path} does not match its model.json: {PREPARE_HINT}.")
         self._onnx = self._session(onnx_path)
+        self._head = self._load_head(int(manifest["embedding_dim"])) if self.projection is not None else None
+
+    def _load_head(self, backbone_dim: int) -> Any:
+        """The projection head's session, after checking it reads this backbone and is the file head.json names."""
+        assert self.projection is not None
+        self._head_manifest = None
+        head = self.head_manifest
+        assert head is not None
+        path = self.projection / "model.onnx"
+        if head.get("backbone") != self.name or int(head.get("input_dim", 0)) != backbone_dim:
+            raise NotReady(
+                f"the embedder head in {self.projection} reads {head.get('backbone')} vectors of size "
+                f"{head.get('input_dim')}, not {self.name}'s {backbone_dim}: {HEAD_HINT}."
+            )
+        if not path.is_file() or head.get("sha256") != _sha256(path):
+            raise NotReady(f"{path} is missing or does not match its head.json: {HEAD_HINT}.")
+        return self._session(path)
+
+    def _project(self, unit: Float32Array) -> Float32Array:
+        """The head applied to normalised backbone vectors (unchanged without a head)."""
+        if self._head is None:
+            return unit
+        (out,) = self._head.run(["embedding"], {"features": unit})
+        vectors = np.asarray(out, np.float32)
+        return np.asarray(vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), _EPS), np.float32)
 
     def _predict(self, inputs: Float32Array) -> tuple[Float32Array, Float32Array]:
         embedding, logits = self._onnx.run(["embedding", "logits"], {"image": inputs})
@@ -120,6 +200,14 @@ class Embedder(OnnxModel[Float32Array, tuple[Float32Array, Float32Array]]):
 
 def _garment_square(rgb: Image.Image, mask: Mask | None, size: int) -> Image.Image:
     """The garment box plus margin, centred in a size x size square padded with the surrounding colour."""
+    square = np.empty((size, size, 3), np.uint8)
+    _garment_square_into(square, rgb, mask)
+    return Image.fromarray(square)
+
+
+def _garment_square_into(square: NDArray[np.uint8], rgb: Image.Image, mask: Mask | None) -> None:
+    """`_garment_square` drawn into `square` (size x size x 3 uint8), with no canvas image in between."""
+    size = square.shape[0]
     width, height = rgb.size
     if mask is not None and mask.shape != (height, width):
         raise ValueError(f"mask {mask.shape} does not match image {height}x{width}")
@@ -132,14 +220,13 @@ def _garment_square(rgb: Image.Image, mask: Mask | None, size: int) -> Image.Ima
     scale = size / side
     target = (max(1, round((crop[2] - crop[0]) * scale)), max(1, round((crop[3] - crop[1]) * scale)))
     target = (min(target[0], size), min(target[1], size))
-    region = rgb.resize(target, Image.Resampling.BILINEAR, box=crop, reducing_gap=3.0)
-    canvas = Image.new("RGB", (size, size), _surrounding_colour(region))
-    offset = (
-        min(round((crop[0] - left) * scale), size - target[0]),
-        min(round((crop[1] - top) * scale), size - target[1]),
-    )
-    canvas.paste(region, offset)
-    return canvas
+    region = np.asarray(rgb.resize(target, Image.Resampling.BILINEAR, box=crop, reducing_gap=3.0))
+    square[:] = _surrounding_colour(region)
+    ox = min(round((crop[0] - left) * scale), size - target[0])
+    oy = min(round((crop[1] - top) * scale), size - target[1])
+    # Image.paste clips a region that starts left of or above the canvas; so does this.
+    sx, sy = max(0, -ox), max(0, -oy)
+    square[oy + sy : oy + target[1], ox + sx : ox + target[0]] = region[sy:, sx:]
 
 
 def _masked(rgb: Image.Image, mask: Mask, box: tuple[int, int, int, int]) -> Image.Image:
@@ -151,11 +238,12 @@ def _masked(rgb: Image.Image, mask: Mask, box: tuple[int, int, int, int]) -> Ima
     pad = max(2, round(MARGIN * max(w, h)))
     x0, y0 = max(0, x - pad), max(0, y - pad)
     x1, y1 = min(rgb.width, x + w + pad), min(rgb.height, y + h + pad)
-    part = np.asarray(rgb.crop((x0, y0, x1, y1)))
-    keep = ndimage.binary_dilation(mask[y0:y1, x0:x1], iterations=GROW)
-    out = rgb.copy()
-    out.paste(Image.fromarray(np.where(keep[..., None], part, np.uint8(BACKDROP)).astype(np.uint8)), (x0, y0))
-    return out
+    pixels = np.array(rgb)
+    part = pixels[y0:y1, x0:x1]
+    # The mask grown GROW times by the 4-neighbour cross (as scipy.ndimage's binary_dilation), with OpenCV.
+    keep = cv2.dilate(np.ascontiguousarray(mask[y0:y1, x0:x1], dtype=np.uint8), _CROSS, iterations=GROW)
+    part[keep == 0] = BACKDROP
+    return Image.fromarray(pixels)
 
 
 def _sha256(path: Path) -> str:
@@ -166,7 +254,7 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _surrounding_colour(region: Image.Image) -> tuple[int, int, int]:
+def _surrounding_colour(region: Image.Image | NDArray[np.uint8]) -> tuple[int, int, int]:
     """Median colour of the region's edge: the background of a packshot, a neutral pad elsewhere."""
     pixels = np.asarray(region)
     edge = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])

@@ -47,15 +47,21 @@ def load_heads(models_dir: Path, backbone: str) -> tuple[SoftmaxHead, SoftmaxHea
     return SoftmaxHead.load(folder / "category.npz"), SoftmaxHead.load(folder / "pattern.npz")
 
 
-def train_heads(models_dir: Path, backbone: str, seed: int = 7, count: int = COUNT) -> Path:
-    """Fit both heads for one backbone and save them under models_dir/heads/<backbone>/."""
+def train_heads(
+    models_dir: Path, backbone: str, seed: int = 7, count: int = COUNT, embedder: Embedder | None = None
+) -> Path:
+    """Fit both heads for one backbone and save them under models_dir/heads/<backbone>/.
+
+    With a trained embedder head, pass that `embedder` and its `identity` as `backbone`: the heads then read
+    its vectors and are kept apart from the frozen backbone's.
+    """
     from stylelens.catalog.demo import CATEGORIES, demo_attributes
     from stylelens.catalog.demo_render import render_packshot
     from stylelens.catalog.fashion_mnist import load_fashion_mnist
     from stylelens.evaluation.shopper import shopper_photo
     from stylelens.vision.palette import PALETTE, hex_to_rgb
 
-    embedder = Embedder(models_dir, backbone, threads=2)
+    embedder = embedder or Embedder(models_dir, backbone, threads=2)
     pictures, _ = load_fashion_mnist("train")
     images, masks, categories, patterns = [], [], [], []
     products = list(demo_attributes(seed, FIRST + count))[FIRST:]
