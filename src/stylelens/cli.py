@@ -27,6 +27,8 @@ apikey_app = typer.Typer(help="API keys for the shop's systems.", no_args_is_hel
 app.add_typer(apikey_app, name="apikey")
 eval_app = typer.Typer(help="Offline evaluation reports.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
+train_app = typer.Typer(help="Train the vision models (needs the `train` extra).", no_args_is_help=True)
+app.add_typer(train_app, name="train")
 console = Console(stderr=True)
 
 
@@ -72,7 +74,9 @@ def serve(
 
 
 @models_app.command("prepare")
-def models_prepare() -> None:
+def models_prepare(
+    backbone: Annotated[list[str] | None, typer.Option(help="Also export this backbone (efficientnet_lite0)")] = None,
+) -> None:
     """Export the ImageNet backbones that ship in packages to ONNX (cached; needs the `train` extra)."""
     try:
         from stylelens.training.export import prepare_models
@@ -81,7 +85,7 @@ def models_prepare() -> None:
         raise typer.Exit(1) from exc
     settings = get_settings()
     with console.status("Preparing models"):
-        paths = prepare_models(settings.models_dir)
+        paths = prepare_models(settings.models_dir, backbone or ())
         from stylelens.training.export_text import prepare_text_model  # MiniLM for text match (recommend)
 
         paths.append(prepare_text_model(settings.models_dir))
@@ -102,9 +106,15 @@ def catalog_demo(
     seed = settings.catalog.demo_seed if seed is None else seed
     size = size or settings.catalog.demo_size
     services = Services(settings)
-    if not force and services.demo_marker() == {"seed": seed, "size": size}:
+    from stylelens.index.embedder_check import discard_mismatched_index, stale_models
+
+    identity = services.embedder.identity
+    fresh = not stale_models(services.sessions, identity)  # embedded by the embedder serving now
+    if not force and fresh and services.demo_marker() == {"seed": seed, "size": size}:
         console.print(f"demo catalog (seed {seed}, {size} products) already built")
         return
+    if discard_mismatched_index(settings.index_dir, services.embedder.dim):
+        console.print(f"the index held vectors of another size: rebuilding it with {identity}")
     try:
         with progress("Demo catalog", size) as advance:
             items = demo_catalog_items(seed, size, settings.catalog.shop_url)
@@ -142,10 +152,21 @@ def catalog_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fa
 
 @index_app.command("rebuild")
 def index_rebuild() -> None:
-    """Rebuild the vector index from the embeddings stored in the catalog database."""
+    """Rebuild the vector index from the embeddings stored in the catalog database.
+
+    Products embedded by another embedder than the active one (a new head was activated or rolled back) are
+    embedded again from their stored image and mask first.
+    """
+    from stylelens.index.embedder_check import discard_mismatched_index, reembed_stale, stale_models
     from stylelens.index.rebuild import count_indexable, rebuild_index
 
-    services = Services(get_settings())
+    settings = get_settings()
+    services = Services(settings)
+    stale = sum(stale_models(services.sessions, services.embedder.identity).values())
+    if stale:
+        with progress(f"Re-embedding with {services.embedder.identity}", stale) as advance:
+            reembed_stale(services.sessions, services.blobs, services.analyser, services.embedder.identity, advance)
+    discard_mismatched_index(settings.index_dir, services.embedder.dim)
     with progress("Rebuilding index", count_indexable(services.sessions)) as advance:
         count = rebuild_index(services.sessions, services.index, on_progress=advance)
     console.print(f"index rebuilt: {count} items")
@@ -286,6 +307,24 @@ from stylelens.evaluation.vision_command import vision as _eval_vision  # noqa: 
 
 eval_app.command("vision")(_eval_vision)
 
+from stylelens.training.embedder_command import embedder as _train_embedder  # noqa: E402  (metric learning)
+
+train_app.command("embedder")(_train_embedder)
+
+from stylelens.training.segmenter_command import segmenter as _train_segmenter  # noqa: E402  (garment masks)
+from stylelens.training.segmenter_command import synth as _data_synth  # noqa: E402
+
+train_app.command("segmenter")(_train_segmenter)
+
+
+from stylelens.training import classifier_command as _classifier  # noqa: E402  (classifier, registry)
+
+train_app.command("classifier")(_classifier.classifier)
+models_app.command("list")(_classifier.models_list)
+models_app.command("activate")(_classifier.models_activate)
+models_app.command("rollback")(_classifier.models_rollback)
+eval_app.command("compare")(_classifier.eval_compare)
+
 
 @app.command("explain-recommendations")
 def explain_recommendations(
@@ -297,6 +336,101 @@ def explain_recommendations(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(how_recommendations_work(get_settings()))
     console.print(f"written: {out}")
+
+
+data_app = typer.Typer(help="Training datasets: prepare them, check them for leakage.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+data_app.command("synth")(_data_synth)  # synthetic segmentation composites (training/segmenter_command.py)
+
+
+@data_app.command("prepare")
+def data_prepare(
+    source: Annotated[Path | None, typer.Argument(help="Folder, CSV or COCO JSON (fashion-mnist: IDX folder)")] = None,
+    kind: Annotated[str | None, typer.Option(help="fashion-mnist, demo, imagefolder, csv or coco (or guessed)")] = None,
+    out: Annotated[Path | None, typer.Option(help="Dataset folder (default: <data_dir>/datasets/<name>)")] = None,
+    name: Annotated[str | None, typer.Option(help="Dataset name (default: the kind or the source's name)")] = None,
+    task: Annotated[str | None, typer.Option(help="classification, segmentation or retrieval")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed of the split draw (demo: the catalog's seed too)")] = None,
+    limit: Annotated[int | None, typer.Option(help="fashion-mnist: at most N pictures; demo: N products")] = None,
+    licence: Annotated[str | None, typer.Option(help="Licence of a folder, CSV or COCO source")] = None,
+    images: Annotated[Path | None, typer.Option(help="coco: the pictures' folder")] = None,
+    coco_mode: Annotated[str, typer.Option(help="coco: 'instance' (a crop per annotation) or 'image'")] = "instance",
+    threshold: Annotated[int, typer.Option(help="Near duplicates: perceptual-hash bits")] = 4,
+    tolerance: Annotated[float, typer.Option(help="Near duplicates: thumbnail grey levels")] = 3.0,
+    max_side: Annotated[int, typer.Option(help="Longer side of a stored picture at most (pixels)")] = 1024,
+    fix_leakage: Annotated[bool, typer.Option("--fix-leakage", help="Move leaks into their twin's split")] = False,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing dataset")] = False,
+    report_file: Annotated[Path | None, typer.Option("--report", help="Also write the full report as JSON")] = None,
+) -> None:
+    """Import annotated pictures into a dataset (manifest, splits, masks, licences, checksums)."""
+    import json
+
+    from stylelens.data.manifest import default_dataset_dir
+    from stylelens.data.prepare import prepare_dataset
+    from stylelens.data.report import report_json, report_lines
+    from stylelens.data.sources import guess_kind, open_source
+
+    settings = get_settings()
+    limits = {"max_bytes": settings.vision.max_bytes, "max_pixels": settings.vision.max_pixels}
+    try:
+        kind = kind or guess_kind(source)
+        if kind == "demo":  # the shop's own demo catalog unless told otherwise
+            seed = settings.catalog.demo_seed if seed is None else seed
+            limit = settings.catalog.demo_size if limit is None else limit
+        seed = seed or 0
+        reader = open_source(
+            kind, source, seed=seed, limit=limit, licence=licence, images_dir=images, coco_mode=coco_mode, **limits
+        )
+        name = name or (kind if kind in ("fashion-mnist", "demo") else reader.info.name)
+        out = out or default_dataset_dir(settings.storage.data_dir, name)
+        report = prepare_dataset(
+            reader, out, name=name, task=task, seed=seed, overwrite=overwrite, threshold=threshold,
+            tolerance=tolerance, fix=fix_leakage, max_side=max_side, steps=progress, **limits,
+        )  # fmt: skip
+    except StyleLensError as exc:
+        _fail(exc)
+    except (OSError, ValueError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    typer.echo(f"dataset {out}: {report.added} items {report.splits} in {sum(report.seconds.values()):.1f} s")
+    for line in report_lines(report.duplicates, report.skipped):
+        typer.echo(line)
+    if report_file is not None:
+        report_file.write_text(json.dumps(report_json(report.duplicates, report.skipped), indent=2))
+
+
+@data_app.command("check")
+def data_check(
+    folder: Annotated[Path, typer.Argument(help="A prepared dataset folder")],
+    threshold: Annotated[int, typer.Option(help="Near duplicates: perceptual-hash bits")] = 4,
+    tolerance: Annotated[float, typer.Option(help="Near duplicates: thumbnail grey levels")] = 3.0,
+    verify: Annotated[bool, typer.Option(help="Also check every file's sha256")] = True,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when the splits leak")] = False,
+    fix_leakage: Annotated[bool, typer.Option("--fix-leakage", help="Move leaks into their twin's split")] = False,
+    report_file: Annotated[Path | None, typer.Option("--report", help="Also write the report as JSON")] = None,
+) -> None:
+    """Report exact and near duplicates and leakage between a dataset's splits; verify its checksums."""
+    import json
+
+    from stylelens.data.dedup import check_and_fix
+    from stylelens.data.manifest import Dataset
+    from stylelens.data.report import report_json, report_lines
+
+    try:
+        dataset = Dataset.open(folder)
+        if verify:
+            with progress("Verifying checksums", None):
+                dataset.verify()
+        with progress("Checking duplicates and leakage", None):
+            report = check_and_fix(dataset, threshold, tolerance, fix=fix_leakage)
+    except StyleLensError as exc:
+        _fail(exc)
+    for line in report_lines(report):
+        typer.echo(line)
+    if report_file is not None:
+        report_file.write_text(json.dumps(report_json(report), indent=2))
+    if strict and report.leaks:
+        raise typer.Exit(1)
 
 
 if __name__ == "__main__":

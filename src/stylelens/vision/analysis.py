@@ -19,16 +19,25 @@ from stylelens.vision.categories import CategoryModel, CategoryScore
 from stylelens.vision.colors import ColorShare, garment_colors
 from stylelens.vision.embedder import Embedder
 from stylelens.vision.faces import FaceBox, blur_faces, find_faces
-from stylelens.vision.foreground import garment_mask, is_blank, mask_box, plain_background_mask, reduce_photo
+from stylelens.vision.foreground import (
+    Reduced,
+    garment_mask,
+    is_blank,
+    mask_box,
+    plain_background_mask,
+    reduce_photo,
+)
 from stylelens.vision.heads import SoftmaxHead
 from stylelens.vision.patterns import texture_features
 from stylelens.vision.person import PersonFinder, might_show_person
 from stylelens.vision.regions import Box, person_regions
+from stylelens.vision.segmenter import GarmentSegmenter, foreground_mask
 from stylelens.vision.shape import shape_features
 
 FACE_SIDE = 224  # longest side of the copy faces are detected on (a shopper's photo shows faces that large)
 BAG_MIN_SCORE = 0.35  # a wrist region is reported as a bag only when ImageNet sees one this clearly
 KIND_ORDER = {"upper": 0, "full": 1, "lower": 2, "feet": 3, "bag": 4, "garment": 0}
+_NO_PIXELS = np.zeros((0, 0, 3), np.uint8)  # stands for a photo's pixels that nothing will read
 
 
 @dataclass(frozen=True)
@@ -87,8 +96,10 @@ class GarmentAnalyser:
         pattern_head: SoftmaxHead | None = None,
         persons: PersonFinder | None = None,
         blur: bool = True,
+        segmenter: GarmentSegmenter | None = None,
     ) -> None:
         self.embedder = embedder
+        self.segmenter = segmenter  # the trained garment mask for photos without a person (None: GrabCut)
         self.categories = CategoryModel(category_head) if category_head is not None else None
         self.pattern_head = pattern_head
         self.persons = persons
@@ -98,6 +109,8 @@ class GarmentAnalyser:
     def load(self) -> None:
         """Load and warm every model now (the service does this at start-up, not on a shopper's request)."""
         self.embedder.load()
+        if self.segmenter is not None:
+            self.segmenter.load()
         if self.persons is not None:
             self.persons.load()
         if self.blur and self.persons is not None:
@@ -121,12 +134,12 @@ class GarmentAnalyser:
         if is_blank(rgb, reduced):
             return PhotoAnalysis([], image, False)
         if self.persons is None or not might_show_person(*reduced):
-            return PhotoAnalysis(self._read(image, rgb, [Part("garment", garment_mask(rgb, reduced))]), image, False)
+            return PhotoAnalysis(self._read(image, rgb, [Part("garment", self._mask(rgb, reduced))]), image, False)
         if not self.blur:
             found = self._person(image, rgb, [])
             if found is not None:
                 return found
-            return PhotoAnalysis(self._read(image, rgb, [Part("garment", garment_mask(rgb, reduced))]), image, False)
+            return PhotoAnalysis(self._read(image, rgb, [Part("garment", self._mask(rgb, reduced))]), image, False)
         faces = self._helpers.submit(self._faces, image)
         # While faces are looked for, a plain-background photo is read as a packshot (cheap; dropped if a person
         # is found). A busy one waits: it is as likely a person in a street as a garment on a bed.
@@ -137,7 +150,7 @@ class GarmentAnalyser:
         if person is not None:
             return person
         if packshot is None:
-            packshot = self._read(image, rgb, [Part("garment", garment_mask(rgb, reduced))])
+            packshot = self._read(image, rgb, [Part("garment", self._mask(rgb, reduced))])
         # With a face but no body the pose model can read, the packshot reading stands; the photo kept is blurred.
         safe = blur_faces(image, [FaceBox(*box, 1.0) for box in boxes]) if boxes else image
         return PhotoAnalysis(packshot, safe, False)
@@ -157,16 +170,25 @@ class GarmentAnalyser:
         shop), which are the same either way. `colors`, where given, are `garment_colors` of the image (as RGB)
         and its mask, worked out ahead by the caller.
         """
-        rgbs = [_rgb_array(image) for image in images]
         known = masks or [None] * len(images)
-        found = [m if m is not None else garment_mask(rgb) for m, rgb in zip(known, rgbs, strict=True)]
         shares = colors or [None] * len(images)
+        # The pixels as an array only where something still reads them (a catalog sync brings mask and colours).
+        needed = [m is None or c is None or attributes for m, c in zip(known, shares, strict=True)]
+        rgbs = [_rgb_array(image) if need else _NO_PIXELS for image, need in zip(images, needed, strict=True)]
+        found = [m if m is not None else garment_mask(rgb) for m, rgb in zip(known, rgbs, strict=True)]
         vectors, logits = self.embedder.embed_with_logits(images, found)
         out = []
         for rgb, mask, vector, logit, c in zip(rgbs, found, vectors, logits, shares, strict=True):
             reading = self._attributes(rgb, Part("garment", mask), attributes=attributes, colors=c)
             out.append([self._finish(reading, vector, logit)])
         return out
+
+    def _mask(self, rgb: npt.NDArray[np.uint8], reduced: Reduced) -> npt.NDArray[np.bool_]:
+        """The garment of a photo without a person: the colour model on a plain background, else the trained
+        segmenter (when one is active and its mask is plausible), else GrabCut."""
+        if self.segmenter is None:
+            return garment_mask(rgb, reduced)
+        return foreground_mask(rgb, self.segmenter, reduced)
 
     def _person(self, image: Image.Image, rgb: npt.NDArray[np.uint8], faces: list[Box]) -> PhotoAnalysis | None:
         """The garments a person wears, read from the photo with its faces blurred; None when nobody is there."""
