@@ -189,31 +189,29 @@ class CatalogSync:
                 self._record_failure(p, result)
         if not items:
             return
-        with transaction(self.sessions) as session:
-            before = set(_rows(session, [p.product_id for p, _ in ok]))
-        self.ingestor.ingest_batch(items, IngestReport())
-        with transaction(self.sessions) as session:
+        ingested = IngestReport()
+        self.ingestor.ingest_batch(items, ingested)
+        # Every product of the batch existed before unless the ingestor added it (unchanged ones existed too).
+        report.added += ingested.added
+        report.updated_images += ingested.updated + ingested.unchanged
+        with transaction(self.sessions) as session, session.no_autoflush:
+            # No flush per product: the variants, listings and rows of the batch are written in a few statements.
             ids = [p.product_id for p, _ in ok]
             rows = _rows(session, ids)
             query = select(CatalogListing).where(CatalogListing.product_id.in_(ids))
             listings = {x.product_id: x for x in session.scalars(query)}
             session.execute(delete(ProductVariant).where(ProductVariant.product_pk.in_([r.pk for r in rows.values()])))
             for p, result in ok:
-                row = rows[p.product_id]
-                _copy_fields(row, p)
+                row, feed_hash = rows[p.product_id], p.feed_hash()
+                _copy_fields(row, p, feed_hash)
                 _add_variants(session, row, p)
-                listing = listings.get(p.product_id) or CatalogListing(product_id=p.product_id)
-                listing.source, listing.feed_hash, listing.extra, listing.error = (
-                    self.source,
-                    p.feed_hash(),
-                    p.extra,
-                    "",
-                )
+                listing = listings.get(p.product_id)
+                if listing is None:
+                    listing = CatalogListing(product_id=p.product_id)
+                    session.add(listing)
+                listing.source, listing.feed_hash, listing.extra, listing.error = self.source, feed_hash, p.extra, ""
                 listing.image_url, listing.image_digest = p.image_urls[0], result.digest
                 listing.seen_run = report.run_id or listing.seen_run or 0
-                session.merge(listing)
-                report.updated_images += p.product_id in before
-                report.added += p.product_id not in before
 
     def _record_failure(self, p: FeedProduct, result: FetchResult) -> None:
         with transaction(self.sessions) as session:
@@ -309,7 +307,7 @@ def _rows(session: Session, ids: list[str]) -> dict[str, Product]:
     return {r.product_id: r for r in session.scalars(select(Product).where(Product.product_id.in_(ids)))}
 
 
-def _copy_fields(row: Product, feed: FeedProduct) -> None:
+def _copy_fields(row: Product, feed: FeedProduct, feed_hash: str | None = None) -> None:
     p = feed.product
     row.title_en, row.title_fr = p.title_en, p.title_fr
     row.description_en, row.description_fr = p.description_en, p.description_fr
@@ -318,7 +316,7 @@ def _copy_fields(row: Product, feed: FeedProduct) -> None:
     row.sizes, row.stock, row.product_url = list(p.sizes), dict(p.stock), p.product_url
     if p.colors:
         row.colors = list(p.colors)
-    row.content_hash = feed.feed_hash()
+    row.content_hash = feed_hash if feed_hash is not None else feed.feed_hash()
 
 
 def _replace_variants(session: Session, row: Product, feed: FeedProduct) -> None:

@@ -46,11 +46,23 @@ class ColorShare:
 
 def srgb_to_lab(rgb: NDArray[np.generic]) -> FloatArray:
     """sRGB (uint8 0..255, or float 0..1) to CIELAB under D65; any leading shape, last axis RGB."""
-    values = np.asarray(rgb, dtype=np.float64)
-    if np.issubdtype(np.asarray(rgb).dtype, np.integer):
-        values = values / 255.0
-    linear = np.where(values <= 0.04045, values / 12.92, ((values + 0.055) / 1.055) ** 2.4)
+    source = np.asarray(rgb)
+    if source.dtype == np.uint8:  # a table of the 256 levels: the same numbers, without a power per pixel
+        linear = _LINEAR_LEVELS[source]
+    else:
+        values = np.asarray(source, dtype=np.float64)
+        if np.issubdtype(source.dtype, np.integer):
+            values = values / 255.0
+        linear = _linearise(values)
     return xyz_to_lab(np.asarray(linear @ _SRGB_TO_XYZ.T, dtype=np.float64))
+
+
+def _linearise(values: FloatArray) -> FloatArray:
+    """sRGB values in 0..1 to linear light."""
+    return np.asarray(np.where(values <= 0.04045, values / 12.92, ((values + 0.055) / 1.055) ** 2.4))
+
+
+_LINEAR_LEVELS: Final[FloatArray] = _linearise(np.arange(256, dtype=np.float64) / 255.0)
 
 
 def lab_to_srgb(lab: FloatArray) -> FloatArray:

@@ -100,7 +100,7 @@ class Embedder(OnnxModel[Float32Array, tuple[Float32Array, Float32Array]]):
 
     def preprocess(self, img: Image.Image, mask: Mask | None = None) -> Float32Array:
         """The garment cut out, squared, resized and normalised: float32 [3, size, size]."""
-        return self.preprocess_batch([img], [mask])[0]
+        return np.asarray(self.preprocess_batch([img], [mask])[0], dtype=np.float32)
 
     def preprocess_batch(self, images: Sequence[Image.Image], masks: Sequence[Mask | None]) -> Float32Array:
         """`preprocess` of several photos at once, float32 [n, 3, size, size], with the same values.
@@ -110,6 +110,8 @@ class Embedder(OnnxModel[Float32Array, tuple[Float32Array, Float32Array]]):
         same float32 operations as ((value / 255) - mean) / std, so the numbers are those of a per-photo pass.
         """
         size = self.input_size
+        if not images:
+            return np.zeros((0, 3, size, size), np.float32)
         squares = np.empty((len(images), size, size, 3), np.uint8)
         for square, img, mask in zip(squares, images, masks, strict=True):
             _garment_square_into(square, img if img.mode == "RGB" else img.convert("RGB"), mask)
@@ -222,11 +224,9 @@ def _garment_square_into(square: NDArray[np.uint8], rgb: Image.Image, mask: Mask
     target = (min(target[0], size), min(target[1], size))
     region = np.asarray(rgb.resize(target, Image.Resampling.BILINEAR, box=crop, reducing_gap=3.0))
     square[:] = _surrounding_colour(region)
-    ox = min(round((crop[0] - left) * scale), size - target[0])
+    ox = min(round((crop[0] - left) * scale), size - target[0])  # never negative: the crop starts at or after left
     oy = min(round((crop[1] - top) * scale), size - target[1])
-    # Image.paste clips a region that starts left of or above the canvas; so does this.
-    sx, sy = max(0, -ox), max(0, -oy)
-    square[oy + sy : oy + target[1], ox + sx : ox + target[0]] = region[sy:, sx:]
+    square[oy : oy + target[1], ox : ox + target[0]] = region
 
 
 def _masked(rgb: Image.Image, mask: Mask, box: tuple[int, int, int, int]) -> Image.Image:

@@ -10,8 +10,10 @@ Work happens on a copy reduced to at most `WORK_SIDE` pixels a side; the mask is
 
 from __future__ import annotations
 
-from typing import Final, NamedTuple
+from functools import lru_cache
+from typing import Any, Final, NamedTuple
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
@@ -36,6 +38,7 @@ LAB_BIN: Final[float] = 6.0  # CIELAB units per bin of the border colour grid
 LAB_ORIGIN: Final = np.array([0.0, -128.0, -128.0])
 LAB_GRID: Final[tuple[int, int, int]] = (18, 43, 43)
 ELLIPSE_AXES: Final[float] = 0.42  # fallback ellipse semi-axes, as a fraction of width and height
+_CROSS: Final = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))  # ndimage's generate_binary_structure(2, 1)
 
 
 class Reduced(NamedTuple):
@@ -100,9 +103,16 @@ def centred_ellipse(height: int, width: int) -> BoolArray:
 
 def border_mask(height: int, width: int) -> BoolArray:
     """The band along the image edge where the background is sampled."""
+    return _border_mask(height, width).copy()
+
+
+@lru_cache(maxsize=256)
+def _border_mask(height: int, width: int) -> BoolArray:
+    """`border_mask`, made once per size (read-only: shared by every photo of that size)."""
     band = max(1, round(BORDER * min(height, width)))
     edge = np.zeros((height, width), dtype=bool)
     edge[:band], edge[-band:], edge[:, :band], edge[:, -band:] = True, True, True, True
+    edge.flags.writeable = False
     return edge
 
 
@@ -120,7 +130,7 @@ def _foreground(lab: FloatArray) -> BoolArray:
     """Pixels whose colour is far from the background model fitted on the border."""
     height, width = lab.shape[:2]
     design = _design(height, width)
-    edge = border_mask(height, width).ravel()
+    edge = _border_mask(height, width).ravel()
     pixels = lab.reshape(-1, 3)
     background = _fit_background(design[edge], pixels[edge])
     distance = np.linalg.norm(pixels - design @ background, axis=1)
@@ -129,12 +139,15 @@ def _foreground(lab: FloatArray) -> BoolArray:
     return np.asarray((distance > threshold).reshape(height, width))
 
 
+@lru_cache(maxsize=64)
 def _design(height: int, width: int) -> FloatArray:
-    """Per-pixel regressors of the background model: 1, x, y and x*y in -1..1."""
+    """Per-pixel regressors of the background model: 1, x, y and x*y in -1..1 (read-only, made once per size)."""
     y, x = np.mgrid[:height, :width]
     xs = (x.ravel() / max(width - 1, 1)) * 2 - 1
     ys = (y.ravel() / max(height - 1, 1)) * 2 - 1
-    return np.stack([np.ones_like(xs), xs, ys, xs * ys], axis=1)
+    design = np.stack([np.ones_like(xs), xs, ys, xs * ys], axis=1)
+    design.flags.writeable = False
+    return design
 
 
 def _fit_background(design: FloatArray, lab: FloatArray) -> FloatArray:
@@ -153,18 +166,34 @@ def _fit_background(design: FloatArray, lab: FloatArray) -> FloatArray:
 
 
 def _clean(mask: BoolArray) -> BoolArray:
-    """Remove specks, close seams, keep the main piece(s) and fill their holes."""
+    """Remove specks, close seams, keep the main piece(s) and fill their holes.
+
+    OpenCV does scipy.ndimage's binary morphology here with the same 4-neighbour cross and the same borders
+    (outside the photo counts as background when eroding), several times faster on these small masks.
+    """
     if not mask.any():
         return mask
-    structure = ndimage.generate_binary_structure(2, 1)
-    mask = ndimage.binary_opening(mask, structure, iterations=1)
-    mask = ndimage.binary_closing(np.pad(mask, 2, mode="edge"), structure, iterations=2)[2:-2, 2:-2]
-    labels, count = ndimage.label(mask)
-    if count == 0:
-        return mask
-    sizes = np.bincount(labels.ravel())[1:]
-    keep = np.flatnonzero(sizes >= KEEP_RELATIVE * sizes.max()) + 1
-    return np.asarray(ndimage.binary_fill_holes(np.isin(labels, keep)))
+    m: NDArray[np.integer[Any] | np.floating[Any]] = np.ascontiguousarray(mask, dtype=np.uint8)
+    m = cv2.dilate(cv2.erode(m, _CROSS, borderType=cv2.BORDER_CONSTANT, borderValue=0), _CROSS)  # opening
+    m = cv2.copyMakeBorder(m, 2, 2, 2, 2, cv2.BORDER_REPLICATE)  # closing, on the edge-padded mask
+    m = cv2.dilate(m, _CROSS, iterations=2)
+    m = cv2.erode(m, _CROSS, iterations=2, borderType=cv2.BORDER_CONSTANT, borderValue=0)[2:-2, 2:-2]
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(np.ascontiguousarray(m), connectivity=4)
+    if count <= 1:
+        return m.astype(bool)
+    sizes = stats[1:, cv2.CC_STAT_AREA]
+    keep = np.zeros(count, dtype=bool)
+    keep[1:] = sizes >= KEEP_RELATIVE * sizes.max()
+    return _fill_holes(keep[labels])
+
+
+def _fill_holes(mask: BoolArray) -> BoolArray:
+    """The mask with every background pocket that does not reach the border filled (4-neighbour, as ndimage)."""
+    count, labels = cv2.connectedComponents(np.ascontiguousarray(~mask, dtype=np.uint8), connectivity=4)
+    outside = np.zeros(count, dtype=bool)
+    outside[labels[0]] = outside[labels[-1]] = outside[labels[:, 0]] = outside[labels[:, -1]] = True
+    outside[0] = True  # label 0: the garment itself
+    return np.asarray(mask | ~outside[labels])
 
 
 def _resize_mask(mask: BoolArray, width: int, height: int) -> BoolArray:
@@ -176,15 +205,13 @@ def _resize_mask(mask: BoolArray, width: int, height: int) -> BoolArray:
 def _busy_border(lab: FloatArray) -> bool:
     """Whether the photo's border is a busy scene rather than a studio backdrop or a plain bed sheet."""
     height, width = lab.shape[:2]
-    edge = lab[border_mask(height, width)]
+    edge = lab[_border_mask(height, width)]
     spread = np.linalg.norm(edge - np.median(edge, axis=0), axis=1)
     return bool(np.mean(spread > MIN_DISTANCE * 1.5) > BUSY_SHARE)
 
 
 def _grabcut(small: NDArray[np.uint8]) -> BoolArray:
     """GrabCut on the reduced photo: the border band is background, the rest is probably the garment."""
-    import cv2
-
     full_h, full_w = small.shape[:2]
     scale = min(1.0, GRABCUT_SIDE / max(full_h, full_w))
     if scale < 1.0:

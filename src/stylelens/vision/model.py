@@ -69,6 +69,9 @@ class OnnxModel(ABC, Generic[InputT, OutputT]):
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
+        # Idle intra-op threads would otherwise busy-wait for the next run, taking a core from the request's
+        # other steps and the catalog sync's fetch threads on a small machine (benchmarks/ingest_throughput.py).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # ONNX Runtime raises its own untyped errors for unreadable files
