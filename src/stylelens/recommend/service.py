@@ -200,6 +200,9 @@ class Recommender:
             candidates, text_scores=texts, query_colors=item.colors if same_look else (),
             query_category=item.category if same_look else None, taste=taste, sizes=_sizes(shopper, taste),
             limit=limit, exclude=frozenset({item.pk}),
+            # A refinement asks for what differs from the item (another colour, kind, price): its filter, not a
+            # visual cut-off, says which items count.
+            visual_query=same_look,
         )  # fmt: skip
         return self.rank(request)
 
