@@ -54,7 +54,8 @@ def test_onnx_matches_torch(model_dir: Path, batch: int) -> None:
 def test_prepare_models_skips_a_current_export(exported: tuple[Path, float], tmp_path: Path) -> None:
     out_dir = exported[0]
     before = (out_dir / "mobilenet_v2" / "model.onnx").stat().st_mtime_ns
-    assert prepare_models(out_dir) == [out_dir / "mobilenet_v2"]
+    # The heads are fitted (about a minute) by `stylelens models prepare`; this test is about the export.
+    assert prepare_models(out_dir, heads=False) == [out_dir / "mobilenet_v2"]
     assert (out_dir / "mobilenet_v2" / "model.onnx").stat().st_mtime_ns == before
     stale = shutil.copytree(out_dir / "mobilenet_v2", tmp_path / "mobilenet_v2")
     assert is_current(stale)

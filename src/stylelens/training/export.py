@@ -58,15 +58,19 @@ def export_backbone(name: str, out_dir: Path) -> Path:
     return model_dir
 
 
-def prepare_models(models_dir: Path, extra: Sequence[str] = ()) -> list[Path]:
-    """Export the default backbones (and the `extra` ones named) that are missing or stale; return their folders."""
+def prepare_models(models_dir: Path, extra: Sequence[str] = (), *, heads: bool = True) -> list[Path]:
+    """Export the default backbones (and the `extra` ones named) that are missing or stale; return their folders.
+
+    With `heads`, also fit the category and pattern heads and register the committed embedder head and segmenter.
+    """
     prepared = []
     for name in [n for n, b in BACKBONES.items() if b.by_default] + [spec(n).name for n in extra]:
         model_dir = models_dir / name
         if not is_current(model_dir):
             export_backbone(name, models_dir)
         prepared.append(model_dir)
-    _prepare_heads(models_dir)
+    if heads:
+        _prepare_heads(models_dir)
     return prepared
 
 
