@@ -49,6 +49,7 @@ def main() -> None:
     stylelens = str(Path(sys.executable).with_name("stylelens"))
     command = [stylelens, "train", "classifier", "--dataset", "fashion-mnist", "--threads", str(args.threads)]
     command += [*args.extra, "--out", str(args.data_dir / "run")]
+    shown = shlex.join(["stylelens", *command[1:]])  # as a reader types it: no path of this machine
     env = {**os.environ, "STYLELENS_STORAGE__DATA_DIR": str(args.data_dir), "PYTHONUNBUFFERED": "1"}
     RESULTS.mkdir(parents=True, exist_ok=True)
     log_path = RESULTS / "train_classifier.log"
@@ -65,7 +66,7 @@ def main() -> None:
     started = time.perf_counter()
     sampler.start()
     with log_path.open("w") as log:
-        log.write(f"$ {shlex.join(command)}\n")
+        log.write(f"$ {shown}\n")
         log.flush()
         process = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=log, text=True, check=False)
         log.write(process.stdout)
@@ -84,7 +85,7 @@ def main() -> None:
         "goal": {"test_accuracy": GOAL_ACCURACY, "wall_seconds": GOAL_SECONDS},
         "met": accuracy >= GOAL_ACCURACY and wall <= GOAL_SECONDS,
         "baseline": {"name": BASELINE[0], "test_accuracy": BASELINE[1], "measured_here": False},
-        "command": shlex.join(["stylelens", *command[1:]]),
+        "command": shown,
         "epochs_run": len(epochs),
         "registered": version.group(1) if version else None,
         "started": started_at.isoformat(timespec="seconds"),
