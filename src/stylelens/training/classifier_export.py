@@ -7,26 +7,15 @@ any logit differs by more than 1e-4.
 
 from __future__ import annotations
 
-import tempfile
-import warnings
 from pathlib import Path
 from typing import Final
 
 import numpy as np
-import onnx
 import onnxruntime as ort
 import torch
 from torch import Tensor, nn
 
-from stylelens.training.export import (
-    _REGISTRY_LOGGER,
-    _TORCH_NOISE,
-    OPSET,
-    PARITY_TOLERANCE,
-    ExportError,
-    _quiet,
-    _write_atomic,
-)
+from stylelens.training.export import PARITY_TOLERANCE, ExportError, write_onnx
 
 INPUT: Final[str] = "image"
 OUTPUT: Final[str] = "logits"
@@ -35,30 +24,7 @@ OUTPUT: Final[str] = "logits"
 def export_classifier(model: nn.Module, image_shape: tuple[int, int, int], path: Path) -> None:
     """Write the model (in eval mode, on the CPU, float32) to `path` as ONNX."""
     model = model.eval().cpu().float()
-    example = torch.zeros(2, *image_shape)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
-        tmp = Path(scratch) / "model.onnx"
-        with warnings.catch_warnings(), _quiet(_REGISTRY_LOGGER):
-            for category in _TORCH_NOISE:
-                warnings.simplefilter("ignore", category)
-            program = torch.onnx.export(
-                model,
-                (example,),
-                dynamo=True,
-                input_names=[INPUT],
-                output_names=[OUTPUT],
-                dynamic_shapes=({0: torch.export.Dim("batch", min=1, max=4096)},),
-                opset_version=OPSET,
-                external_data=False,
-                verbose=False,
-            )
-            if program is None:
-                raise ExportError("the dynamo exporter returned no program")
-            program.save(str(tmp), external_data=False)
-        proto = onnx.load(str(tmp))
-        onnx.checker.check_model(proto)
-        _write_atomic(path, proto.SerializeToString())
+    write_onnx(model, torch.zeros(2, *image_shape), path, INPUT, [OUTPUT], exporter="dynamo")
 
 
 def check_parity(model: nn.Module, path: Path, pictures: Tensor) -> float:

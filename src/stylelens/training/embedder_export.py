@@ -7,22 +7,18 @@ float32 [N, out_dim], L2-normalised. `head.json` beside it says which backbone t
 from __future__ import annotations
 
 import json
-import tempfile
-import warnings
 from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
-import onnx
 import onnxruntime as ort
 import torch
 
 from stylelens.training.embedder_net import ProjectionHead
-from stylelens.training.export import OPSET, PARITY_TOLERANCE, ExportError, sha256_file
+from stylelens.training.export import OPSET, PARITY_TOLERANCE, ExportError, sha256_file, write_onnx
 
 INPUT: Final[str] = "features"
 OUTPUT: Final[str] = "embedding"
-_NOISE: Final = (FutureWarning, DeprecationWarning, UserWarning)
 
 
 def export_head(head: ProjectionHead, out_dir: Path, backbone: str = "mobilenet_v2") -> tuple[Path, float]:
@@ -30,18 +26,7 @@ def export_head(head: ProjectionHead, out_dir: Path, backbone: str = "mobilenet_
     out_dir.mkdir(parents=True, exist_ok=True)
     head = head.cpu().eval()
     path = out_dir / "model.onnx"
-    with tempfile.TemporaryDirectory(dir=out_dir) as scratch:
-        tmp = Path(scratch) / "model.onnx"
-        with warnings.catch_warnings():
-            for category in _NOISE:
-                warnings.simplefilter("ignore", category)
-            torch.onnx.export(
-                head, (torch.zeros(2, head.in_dim),), str(tmp), dynamo=False, input_names=[INPUT],
-                output_names=[OUTPUT], opset_version=OPSET, dynamic_axes={INPUT: {0: "batch"}, OUTPUT: {0: "batch"}},
-            )  # fmt: skip
-        proto = onnx.load(str(tmp))
-        onnx.checker.check_model(proto)
-        path.write_bytes(proto.SerializeToString())
+    write_onnx(head, torch.zeros(2, head.in_dim), path, INPUT, [OUTPUT], exporter="torchscript")
     parity = check_head_parity(head, path)
     (out_dir / "head.json").write_text(json.dumps(head_manifest(head, path, backbone, parity), indent=2))
     return path, parity

@@ -19,7 +19,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import numpy as np
 import onnx
@@ -130,56 +130,54 @@ def check_parity(model: nn.Module, onnx_path: Path, backbone: BackboneSpec, batc
 def _export_onnx(model: nn.Module, backbone: BackboneSpec, onnx_path: Path) -> str:
     """Write a self-contained ONNX file (no external data); returns which exporter succeeded."""
     example = torch.zeros(2, 3, backbone.input_size, backbone.input_size)
-    with tempfile.TemporaryDirectory(dir=onnx_path.parent) as scratch:
+    try:
+        write_onnx(model, example, onnx_path, INPUT_NAME, OUTPUT_NAMES, exporter="dynamo", max_batch=1024)
+        return "torch.onnx dynamo"
+    except Exception as exc:  # any dynamo failure: fall back to TorchScript
+        log.warning("dynamo ONNX export failed (%s); falling back to the TorchScript exporter", exc)
+        write_onnx(model, example, onnx_path, INPUT_NAME, OUTPUT_NAMES, exporter="torchscript")
+        return "torch.onnx torchscript"
+
+
+def write_onnx(
+    model: nn.Module,
+    example: torch.Tensor,
+    path: Path,
+    input_name: str,
+    output_names: Sequence[str],
+    *,
+    exporter: Literal["dynamo", "torchscript"],
+    max_batch: int = 4096,
+) -> None:
+    """Export `model` (batch dimension dynamic) to one self-contained, checked ONNX file written atomically.
+
+    Every model StyleLens trains or prepares goes through here: the export happens in a scratch folder beside
+    `path`, the result must pass `onnx.checker`, and only then replaces `path`.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
         tmp = Path(scratch) / "model.onnx"
-        try:
-            _export_dynamo(model, example, tmp)
-            exporter = "torch.onnx dynamo"
-        except Exception as exc:  # any dynamo failure: fall back to TorchScript
-            log.warning("dynamo ONNX export failed (%s); falling back to the TorchScript exporter", exc)
-            _export_torchscript(model, example, tmp)
-            exporter = "torch.onnx torchscript"
+        with warnings.catch_warnings(), _quiet(_REGISTRY_LOGGER):
+            for category in _TORCH_NOISE:
+                warnings.simplefilter("ignore", category)
+            if exporter == "dynamo":
+                program = torch.onnx.export(
+                    model, (example,), dynamo=True, input_names=[input_name], output_names=list(output_names),
+                    dynamic_shapes=({0: torch.export.Dim("batch", min=1, max=max_batch)},), opset_version=OPSET,
+                    external_data=False, verbose=False,
+                )  # fmt: skip
+                if program is None:
+                    raise ExportError("the dynamo exporter returned no program")
+                program.save(str(tmp), external_data=False)
+            else:
+                torch.onnx.export(
+                    model, (example,), str(tmp), dynamo=False, input_names=[input_name],
+                    output_names=list(output_names), opset_version=OPSET,
+                    dynamic_axes={name: {0: "batch"} for name in (input_name, *output_names)},
+                )  # fmt: skip
         proto = onnx.load(str(tmp))
         onnx.checker.check_model(proto)
-        _write_atomic(onnx_path, proto.SerializeToString())
-    return exporter
-
-
-def _export_dynamo(model: nn.Module, example: torch.Tensor, path: Path) -> None:
-    batch = torch.export.Dim("batch", min=1, max=1024)
-    with warnings.catch_warnings(), _quiet(_REGISTRY_LOGGER):
-        for category in _TORCH_NOISE:
-            warnings.simplefilter("ignore", category)
-        program = torch.onnx.export(
-            model,
-            (example,),
-            dynamo=True,
-            input_names=[INPUT_NAME],
-            output_names=list(OUTPUT_NAMES),
-            dynamic_shapes=({0: batch},),
-            opset_version=OPSET,
-            external_data=False,
-            verbose=False,
-        )
-        if program is None:
-            raise ExportError("the dynamo exporter returned no program")
-        program.save(str(path), external_data=False)
-
-
-def _export_torchscript(model: nn.Module, example: torch.Tensor, path: Path) -> None:
-    with warnings.catch_warnings():
-        for category in _TORCH_NOISE:
-            warnings.simplefilter("ignore", category)
-        torch.onnx.export(
-            model,
-            (example,),
-            str(path),
-            dynamo=False,
-            input_names=[INPUT_NAME],
-            output_names=list(OUTPUT_NAMES),
-            opset_version=OPSET,
-            dynamic_axes={INPUT_NAME: {0: "batch"}, **{name: {0: "batch"} for name in OUTPUT_NAMES}},
-        )
+        _write_atomic(path, proto.SerializeToString())
 
 
 @contextmanager

@@ -8,25 +8,21 @@ which `stylelens.vision.segmenter.GarmentSegmenter` reads.
 from __future__ import annotations
 
 import json
-import tempfile
-import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
-import onnx
 import onnxruntime as ort
 import torch
 
-from stylelens.training.export import OPSET, PARITY_TOLERANCE, ExportError, sha256_file
+from stylelens.training.export import PARITY_TOLERANCE, ExportError, sha256_file, write_onnx
 from stylelens.training.registry import ModelRegistry
 from stylelens.training.segmenter_net import GarmentSegNet
 from stylelens.vision.segmenter import CONFIG_FILE
 
 INPUT: Final[str] = "image"
 OUTPUT: Final[str] = "logits"
-_NOISE: Final = (FutureWarning, DeprecationWarning, UserWarning)
 
 
 def export_segmenter(model: GarmentSegNet, out_dir: Path, side: int) -> tuple[Path, float]:
@@ -34,18 +30,7 @@ def export_segmenter(model: GarmentSegNet, out_dir: Path, side: int) -> tuple[Pa
     out_dir.mkdir(parents=True, exist_ok=True)
     model = model.cpu().eval()
     path = out_dir / "model.onnx"
-    with tempfile.TemporaryDirectory(dir=out_dir) as scratch:
-        tmp = Path(scratch) / "model.onnx"
-        with warnings.catch_warnings():
-            for category in _NOISE:
-                warnings.simplefilter("ignore", category)
-            torch.onnx.export(
-                model, (torch.zeros(2, 3, side, side),), str(tmp), dynamo=False, input_names=[INPUT],
-                output_names=[OUTPUT], opset_version=OPSET, dynamic_axes={INPUT: {0: "batch"}, OUTPUT: {0: "batch"}},
-            )  # fmt: skip
-        proto = onnx.load(str(tmp))
-        onnx.checker.check_model(proto)
-        path.write_bytes(proto.SerializeToString())
+    write_onnx(model, torch.zeros(2, 3, side, side), path, INPUT, [OUTPUT], exporter="torchscript")
     parity = check_parity(model, path, side)
     manifest = {"format": "stylelens-segmenter/1", "input": INPUT, "output": OUTPUT, "input_size": side,
                 "threshold_logit": 0.0, "sha256": sha256_file(path), "parity_max_abs_diff": parity}  # fmt: skip
