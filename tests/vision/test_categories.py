@@ -9,7 +9,14 @@ import numpy as np
 
 from stylelens.catalog.demo import CATEGORIES
 from stylelens.vision.analysis import GarmentAnalyser
-from stylelens.vision.categories import FAMILIES, IMAGENET_GARMENTS, TAXONOMY, imagenet_matrix
+from stylelens.vision.categories import (
+    FAMILIES,
+    IMAGENET_GARMENTS,
+    TAXONOMY,
+    CategoryScore,
+    catalog_category,
+    imagenet_matrix,
+)
 
 
 def test_taxonomy_has_the_retail_categories_a_shop_needs() -> None:
@@ -52,3 +59,21 @@ def test_patterns_of_demo_packshots(analyser: GarmentAnalyser) -> None:
     labels = [g[0].pattern.label if g[0].pattern else None for g in found]
     right = np.mean([label == i.product.pattern for label, i in zip(labels, items, strict=True)])
     assert right >= 0.9
+
+
+def test_the_catalog_vote_names_the_garment_in_the_shops_words_and_outvotes_a_weak_own_guess() -> None:
+    own = [CategoryScore("shirt", 0.5), CategoryScore("t-shirt", 0.3), CategoryScore("coat", 0.2)]
+    # The very product (similarity 0.95) is a t-shirt; looser look-alikes are shirts.
+    neighbours = [("t-shirt", 0.95), ("shirt", 0.80), ("shirt", 0.78), ("shirt", 0.75)]
+    best = catalog_category(own, neighbours)
+    assert best.label == "t-shirt" and 0.5 < best.score <= 1.0
+    # With no close neighbour (a catalog without tops), the garment's own scores decide.
+    assert catalog_category(own, [("trousers", 0.2), ("dress", 0.21)]).label == "shirt"
+    # The shop's label wins within a family: the head says trousers, the catalog files them as jeans.
+    assert catalog_category([CategoryScore("trousers", 0.9)], [("jeans", 0.9), ("jeans", 0.85)]).label == "jeans"
+    # No head: the vote alone; no neighbour either: the own guess, else a clear "unknown".
+    assert catalog_category([], neighbours).label == "t-shirt"
+    assert catalog_category(own, []) == own[0]
+    assert catalog_category([], []) == CategoryScore("unknown", 0.0)
+    # Negative similarities never vote.
+    assert catalog_category([], [("bag", -0.9)]).label == "unknown"

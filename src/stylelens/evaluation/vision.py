@@ -19,7 +19,7 @@ import numpy as np
 
 from stylelens.evaluation import metrics
 from stylelens.vision.analysis import Garment, GarmentAnalyser
-from stylelens.vision.categories import family_of
+from stylelens.vision.categories import CATEGORY_VOTERS, CategoryScore, catalog_category, family_of
 
 
 @dataclass
@@ -93,16 +93,18 @@ def shopper_evaluation(
             continue
         scores = matrix @ first.embedding
         shopper.ranks.append(int(metrics.ranks_of_truth(scores[None], [index])[0]))
-        shopper.votes.append((neighbour_vote(scores, [i.product.category for i in items]), item.product.category))
+        api = neighbour_vote(scores, [i.product.category for i in items], first.categories)
+        shopper.votes.append((family_of(api), item.product.category))
     return shopper, packshots
 
 
-def neighbour_vote(scores: np.ndarray, categories: list[str], voters: int = 15) -> str:
-    """The category the search API reports: the nearest catalog items vote, weighted by similarity^4."""
-    votes: dict[str, float] = defaultdict(float)
-    for i in np.argsort(-scores)[:voters]:
-        votes[categories[i]] += max(float(scores[i]), 0.0) ** 4
-    return max(votes.items(), key=lambda kv: kv[1])[0]
+def neighbour_vote(
+    scores: np.ndarray, categories: list[str], own: list[CategoryScore] | None = None, voters: int = CATEGORY_VOTERS
+) -> str:
+    """The category the search API reports (`VisualSearch._category`): the garment's own scores joined with the
+    vote of the nearest catalog items."""
+    nearest = np.argsort(-scores)[:voters]
+    return catalog_category(own or [], [(categories[i], float(scores[i])) for i in nearest]).label
 
 
 def fashion_mnist_evaluation(analyser: GarmentAnalyser, *, count: int = 500, seed: int = 11) -> Scores:
@@ -154,9 +156,10 @@ def write_report(out_dir: Path, sections: dict[str, Scores], machine: str, comma
     lines = ["# Vision evaluation", "", f"Command: `{command}`", f"Machine: {machine}", ""]
     lines += [
         "Category accuracy is at the demo catalog's 10-class level (a taxonomy label counts in its family); "
-        "'category (API vote)' is the label the search API shows: a vote of the 15 nearest catalog items.",
+        "'category (API)' is the label the search API shows: the garment's own scores joined with "
+        "a vote of its 15 nearest catalog items (vision.categories.catalog_category).",
         "",
-        "| set | photos | category (head) | category (API vote) | main colour | pattern | category ECE | R@1 | R@10 |",
+        "| set | photos | category (head) | category (API) | main colour | pattern | category ECE | R@1 | R@10 |",
         "|---" * 9 + "|",
     ]
     for name, scores in sections.items():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -14,12 +13,11 @@ from stylelens.index.base import IndexFilter, Neighbour, VectorIndex
 from stylelens.recommend.reasons import reasons_for
 from stylelens.storage.models import Product
 from stylelens.vision.analysis import Garment, GarmentAnalyser, Region
+from stylelens.vision.categories import CATEGORY_VOTERS, catalog_category
 from stylelens.vision.decode import decode_photo
 
 # Photos are read at about this many pixels a side; regions are reported in the uploaded image's pixels.
 WORK_SIDE = 512
-# How many unfiltered neighbours vote for the garment's category (vision v1: the catalog names the garment).
-CATEGORY_VOTERS = 15
 
 
 @dataclass(frozen=True)
@@ -123,15 +121,14 @@ class VisualSearch:
         ]
 
     def _category(self, garment: Garment) -> CategoryGuess:
-        """The category most of the nearest catalog items share, weighted by similarity."""
-        votes: dict[str, float] = defaultdict(float)
-        for n in self.index.search(garment.embedding, CATEGORY_VOTERS):
-            if (attrs := self.index.attributes(n.label)) is not None:
-                votes[attrs.category] += max(n.score, 0.0) ** 4
-        if not votes:
-            return CategoryGuess("unknown", 0.0)
-        label, weight = max(votes.items(), key=lambda kv: kv[1])
-        return CategoryGuess(label, round(weight / sum(votes.values()), 3))
+        """The garment's own category scores joined with the vote of the nearest catalog items."""
+        neighbours = [
+            (attrs.category, n.score)
+            for n in self.index.search(garment.embedding, CATEGORY_VOTERS)
+            if (attrs := self.index.attributes(n.label)) is not None
+        ]
+        best = catalog_category(garment.categories, neighbours)
+        return CategoryGuess(best.label, best.score)
 
     def _ranked_hits(self, ranked: list[tuple[int, float, list[str]]]) -> list[SearchHit]:
         with self.sessions() as session:

@@ -11,6 +11,9 @@ scarves, sunglasses) get their own share. Each taxonomy category belongs to one 
 from __future__ import annotations
 
 import json
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -51,6 +54,16 @@ IMAGENET_GARMENTS: Final[dict[str, str]] = {
 PRIOR: Final[float] = 0.25  # how much the head's own class keeps within its family before ImageNet speaks
 ACCESSORY_WEIGHT: Final[float] = 0.5  # share of ImageNet's accessory mass that becomes a score
 BAG_CLASSES: Final[frozenset[str]] = frozenset({"bag", "backpack"})
+# The category the search shows joins the garment's own scores with a vote of its nearest catalog items.
+# Tuned on shopper-style photos of catalog items that the evaluation does not use (benchmarks/category_fusion.py).
+CATEGORY_VOTERS: Final[int] = 15  # how many unfiltered nearest catalog items vote
+VOTE_POWER: Final[int] = 32  # each neighbour counts similarity^32: the closest (often the very product) decide
+VOTE_WEIGHT: Final[float] = 2.0  # weight of the catalog's vote against the garment's own scores, in log space
+VOTE_FLOOR: Final[float] = 1e-3  # a category no close neighbour has
+# Neighbours less similar than this barely vote (their weight is weighed against this one's): a catalog with
+# nothing like the photo leaves the garment's own scores to decide.
+VOTE_MIN_SIMILARITY: Final[float] = 0.3
+OWN_FLOOR: Final[float] = 1e-2  # a category outside the garment's own top scores
 
 
 @dataclass(frozen=True)
@@ -106,6 +119,41 @@ class CategoryModel:
         imagenet = softmax(np.asarray(logits, np.float32)) @ self.matrix
         cols = [TAXONOMY.index(c) for c in BAG_CLASSES]
         return np.asarray(imagenet[:, cols].sum(axis=1), np.float32)
+
+
+def catalog_category(
+    own: Sequence[CategoryScore],
+    neighbours: Iterable[tuple[str, float]],
+    *,
+    power: float = VOTE_POWER,
+    weight: float = VOTE_WEIGHT,
+) -> CategoryScore:
+    """The garment's category as the search reports it: its own scores joined with its catalog neighbours' vote.
+
+    `own` are the garment's top scores from `CategoryModel` (empty without a category head); `neighbours` are
+    (category, similarity) of the nearest catalog items. The shop's categories are the candidates, so the
+    answer speaks the catalog's words; the garment's own scores count at family level (a shirt the catalog
+    files as a blouse still agrees with "shirt"). The score is the candidates' normalised weight.
+    """
+    votes: dict[str, float] = defaultdict(float)
+    for label, similarity in neighbours:
+        votes[label] += max(float(similarity), 0.0) ** power
+    if not votes or max(votes.values()) <= 0.0:
+        return own[0] if own else CategoryScore("unknown", 0.0)
+    total = sum(votes.values()) + VOTE_MIN_SIMILARITY**power
+    family: dict[str, float] = defaultdict(float)
+    for c in own:
+        family[family_of(c.label)] += c.score
+    candidates = set(votes) | {c.label for c in own}
+    logs = {
+        label: (math.log(max(family[family_of(label)], OWN_FLOOR)) if own else 0.0)
+        + weight * math.log(votes.get(label, 0.0) / total + VOTE_FLOOR)
+        for label in candidates
+    }
+    top = max(logs.values())
+    weights = {label: math.exp(v - top) for label, v in logs.items()}
+    best = max(sorted(weights), key=lambda label: weights[label])
+    return CategoryScore(best, round(weights[best] / sum(weights.values()), 3))
 
 
 def family_of(label: str) -> str:
