@@ -316,6 +316,10 @@ from stylelens.training.segmenter_command import synth as _data_synth  # noqa: E
 
 train_app.command("segmenter")(_train_segmenter)
 
+from stylelens.training.silhouette_command import silhouette as _train_silhouette  # noqa: E402  (category)
+
+train_app.command("silhouette")(_train_silhouette)
+
 
 from stylelens.training import classifier_command as _classifier  # noqa: E402  (classifier, registry)
 

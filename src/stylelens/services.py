@@ -79,12 +79,16 @@ class Services:
     def analyser(self) -> GarmentAnalyser:
         from stylelens.vision.head_training import heads_current, load_heads
         from stylelens.vision.person import PersonFinder
+        from stylelens.vision.silhouette import load_silhouette
 
         # The category and pattern heads read the embedder's vectors: each embedder (head) has its own.
         backbone, models = self.embedder.identity, self.settings.models_dir
         heads = load_heads(models, backbone) if heads_current(models, backbone) else None
         category, pattern = heads or (None, None)
-        return GarmentAnalyser(self.embedder, category, pattern, PersonFinder(), segmenter=self.segmenter)
+        silhouette = load_silhouette(models, self.settings.vision.threads)
+        return GarmentAnalyser(
+            self.embedder, category, pattern, PersonFinder(), segmenter=self.segmenter, silhouette=silhouette
+        )
 
     @cached_property
     def segmenter(self) -> GarmentSegmenter | None:

@@ -14,12 +14,16 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from stylelens.evaluation import metrics
 from stylelens.vision.analysis import Garment, GarmentAnalyser
 from stylelens.vision.categories import CATEGORY_VOTERS, CategoryScore, catalog_category, family_of
+
+if TYPE_CHECKING:
+    from stylelens.catalog.demo import DemoItem
 
 
 @dataclass
@@ -98,6 +102,16 @@ def shopper_evaluation(
     return shopper, packshots
 
 
+def catalog_embeddings(analyser: GarmentAnalyser, items: list[DemoItem], batch: int = 32) -> np.ndarray:
+    """The embeddings (n, dim) of catalog packshots with their exact masks, as the catalog ingests them."""
+    vectors = []
+    for start in range(0, len(items), batch):
+        part = items[start : start + batch]
+        found = analyser.analyse_batch([i.image for i in part], [i.mask for i in part], attributes=False)
+        vectors += [g[0].embedding for g in found]
+    return np.stack(vectors)
+
+
 def neighbour_vote(
     scores: np.ndarray, categories: list[str], own: list[CategoryScore] | None = None, voters: int = CATEGORY_VOTERS
 ) -> str:
@@ -156,10 +170,11 @@ def write_report(out_dir: Path, sections: dict[str, Scores], machine: str, comma
     lines = ["# Vision evaluation", "", f"Command: `{command}`", f"Machine: {machine}", ""]
     lines += [
         "Category accuracy is at the demo catalog's 10-class level (a taxonomy label counts in its family); "
-        "'category (API)' is the label the search API shows: the garment's own scores joined with "
-        "a vote of its 15 nearest catalog items (vision.categories.catalog_category).",
+        "'category (own)' is the garment's own top label (the category head joined with the silhouette "
+        "classifier and ImageNet's garment classes); 'category (API)' is the label the search API shows: "
+        "those scores joined with a vote of its 15 nearest catalog items (vision.categories.catalog_category).",
         "",
-        "| set | photos | category (head) | category (API) | main colour | pattern | category ECE | R@1 | R@10 |",
+        "| set | photos | category (own) | category (API) | main colour | pattern | category ECE | R@1 | R@10 |",
         "|---" * 9 + "|",
     ]
     for name, scores in sections.items():

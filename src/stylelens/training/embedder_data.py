@@ -118,13 +118,10 @@ def catalog_views(analyser: GarmentAnalyser, spec: FeatureSpec) -> tuple[ViewSet
     """The demo catalog's packshots (gallery) and the shopper photos `stylelens eval vision` would send (queries)."""
     from stylelens.catalog.demo import demo_products
     from stylelens.evaluation.shopper import STYLES, shopper_photo
+    from stylelens.evaluation.vision import catalog_embeddings
 
     items = list(demo_products(spec.seed, spec.catalog))
-    gallery = []
-    for start in range(0, len(items), 32):
-        batch = items[start : start + 32]
-        found = analyser.analyse_batch([i.image for i in batch], [i.mask for i in batch], attributes=False)
-        gallery += [g[0].embedding for g in found]
+    gallery = list(catalog_embeddings(analyser, items))
     step = max(1, spec.catalog // spec.queries)
 
     def queries() -> Iterator[tuple[int, str, View]]:

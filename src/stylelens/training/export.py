@@ -91,6 +91,9 @@ def _prepare_heads(models_dir: Path) -> None:
     from stylelens.training.segmenter_default import prepare_segmenter
 
     prepare_segmenter(models_dir)  # the committed garment segmenter, registered and active (busy backgrounds)
+    from stylelens.vision.silhouette import prepare_silhouette
+
+    prepare_silhouette(models_dir)  # the committed silhouette classifier, joined with the category heads
 
 
 def is_current(model_dir: Path) -> bool:

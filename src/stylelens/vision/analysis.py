@@ -33,6 +33,7 @@ from stylelens.vision.person import PersonFinder, might_show_person
 from stylelens.vision.regions import Box, person_regions
 from stylelens.vision.segmenter import GarmentSegmenter, foreground_mask
 from stylelens.vision.shape import shape_features
+from stylelens.vision.silhouette import SilhouetteClassifier
 
 FACE_SIDE = 224  # longest side of the copy faces are detected on (a shopper's photo shows faces that large)
 BAG_MIN_SCORE = 0.35  # a wrist region is reported as a bag only when ImageNet sees one this clearly
@@ -97,10 +98,12 @@ class GarmentAnalyser:
         persons: PersonFinder | None = None,
         blur: bool = True,
         segmenter: GarmentSegmenter | None = None,
+        silhouette: SilhouetteClassifier | None = None,
     ) -> None:
         self.embedder = embedder
         self.segmenter = segmenter  # the trained garment mask for photos without a person (None: GrabCut)
-        self.categories = CategoryModel(category_head) if category_head is not None else None
+        # The category head, joined (when prepared) by the silhouette classifier.
+        self.categories = CategoryModel(category_head, silhouette) if category_head is not None else None
         self.pattern_head = pattern_head
         self.persons = persons
         self.blur = blur
@@ -113,6 +116,8 @@ class GarmentAnalyser:
             self.segmenter.load()
         if self.persons is not None:
             self.persons.load()
+        if self.categories is not None and self.categories.silhouette is not None:
+            self.categories.silhouette.load()
         if self.blur and self.persons is not None:
             find_faces(Image.new("RGB", (FACE_SIDE, FACE_SIDE)), FACE_SIDE)  # opens and warms the detector
 
@@ -235,7 +240,8 @@ class GarmentAnalyser:
         categories: list[CategoryScore] = []
         if reading.shape is not None and self.categories is not None:
             features = np.concatenate([vector, reading.shape])[None]
-            categories = self.categories.top(self.categories.scores(features, logits[None])[0])
+            scores = self.categories.scores(features, logits[None], reading.shape[None])
+            categories = self.categories.top(scores[0])
         pattern = None
         if reading.texture is not None and self.pattern_head is not None:
             p = self.pattern_head.probabilities(np.concatenate([vector, reading.texture])[None])[0]

@@ -22,7 +22,10 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
+from stylelens.errors import NotReady
 from stylelens.vision.heads import SoftmaxHead, softmax
+from stylelens.vision.model import PREPARE_HINT
+from stylelens.vision.silhouette import SilhouetteClassifier
 
 FloatArray = NDArray[np.float32]
 
@@ -54,6 +57,7 @@ IMAGENET_GARMENTS: Final[dict[str, str]] = {
 PRIOR: Final[float] = 0.25  # how much the head's own class keeps within its family before ImageNet speaks
 ACCESSORY_WEIGHT: Final[float] = 0.5  # share of ImageNet's accessory mass that becomes a score
 BAG_CLASSES: Final[frozenset[str]] = frozenset({"bag", "backpack"})
+SILHOUETTE_WEIGHT: Final[float] = 1.0  # the silhouette classifier's say against the head's (category_fusion.py)
 # The category the search shows joins the garment's own scores with a vote of its nearest catalog items.
 # Tuned on shopper-style photos of catalog items that the evaluation does not use (benchmarks/category_fusion.py).
 CATEGORY_VOTERS: Final[int] = 15  # how many unfiltered nearest catalog items vote
@@ -88,19 +92,37 @@ def imagenet_matrix() -> FloatArray:
 
 
 class CategoryModel:
-    """Taxonomy scores for garments from their embedding and their ImageNet logits."""
+    """Taxonomy scores for garments from their embedding, their silhouette and their ImageNet logits.
 
-    def __init__(self, head: SoftmaxHead) -> None:
+    With a silhouette classifier, the head's probabilities and the classifier's are joined as a product of
+    experts (each calibrated on held-out data; the classifier's raised to `silhouette_weight`).
+    """
+
+    def __init__(
+        self,
+        head: SoftmaxHead,
+        silhouette: SilhouetteClassifier | None = None,
+        silhouette_weight: float = SILHOUETTE_WEIGHT,
+    ) -> None:
         self.head = head
+        self.silhouette = silhouette
+        self.silhouette_weight = silhouette_weight
+        if silhouette is not None and set(silhouette.classes) != set(head.classes):
+            raise NotReady(
+                f"the silhouette classifier knows {sorted(silhouette.classes)}, the category head "
+                f"{sorted(head.classes)}: {PREPARE_HINT}"
+            )
+        self._order = [silhouette.classes.index(c) for c in head.classes] if silhouette is not None else []
         self.matrix = imagenet_matrix()
         # (head classes, taxonomy): which taxonomy categories each head class may become.
         self.family = np.array([[1.0 if FAMILIES[c] == h else 0.0 for c in TAXONOMY] for h in head.classes], np.float32)
         self.own = np.array([[1.0 if c == h else 0.0 for c in TAXONOMY] for h in head.classes], np.float32)
         self.accessory = np.array([FAMILIES[c] is None for c in TAXONOMY], np.float32)
 
-    def scores(self, features: FloatArray, logits: FloatArray) -> FloatArray:
-        """Probabilities over TAXONOMY, shape (n, len(TAXONOMY)), from head features and ImageNet logits."""
-        head = self.head.probabilities(features)  # (n, h)
+    def scores(self, features: FloatArray, logits: FloatArray, shapes: FloatArray | None = None) -> FloatArray:
+        """Probabilities over TAXONOMY, shape (n, len(TAXONOMY)), from head features, ImageNet logits and (for the
+        silhouette classifier) the silhouette descriptors."""
+        head = self.head_probabilities(features, shapes)  # (n, h)
         imagenet = softmax(np.asarray(logits, np.float32)) @ self.matrix  # (n, t)
         out = np.zeros_like(imagenet)
         for j in range(len(self.head.classes)):
@@ -108,6 +130,15 @@ class CategoryModel:
             out += head[:, j : j + 1] * evidence / evidence.sum(axis=1, keepdims=True)
         out += ACCESSORY_WEIGHT * imagenet * self.accessory
         return np.asarray(out / out.sum(axis=1, keepdims=True), np.float32)
+
+    def head_probabilities(self, features: FloatArray, shapes: FloatArray | None = None) -> FloatArray:
+        """The head classes' probabilities (n, h): the head's, joined with the silhouette classifier's."""
+        head = self.head.probabilities(features)
+        if self.silhouette is None or shapes is None:
+            return head
+        outline = self.silhouette.probabilities(shapes)[:, self._order]
+        joined = np.log(np.maximum(head, 1e-9)) + self.silhouette_weight * np.log(np.maximum(outline, 1e-9))
+        return softmax(joined)
 
     def top(self, probabilities: FloatArray, k: int = 3) -> list[CategoryScore]:
         """The k best categories of one garment, best first."""
