@@ -125,7 +125,7 @@ def train_silhouette(
     out.mkdir(parents=True, exist_ok=True)
     onnx_path = out / "model.onnx"
     net.eval()
-    write_onnx(net, torch.zeros(2, SHAPE_FEATURES), onnx_path, "shape", ["logits"], exporter="dynamo")
+    write_onnx(net, torch.zeros(2, SHAPE_FEATURES), onnx_path, "shape", ["logits"], exporter="torchscript")
     parity = check_parity(net, onnx_path, xv[:64])
     views = data.views[val]
     right = logits.argmax(1) == yv.numpy()
