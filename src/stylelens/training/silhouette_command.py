@@ -11,7 +11,7 @@ from stylelens.training.silhouette_data import FIRST, PHOTOS
 
 
 def silhouette(
-    products: Annotated[int, typer.Option(help="Demo products outside the catalog to learn from")] = 4000,
+    products: Annotated[int, typer.Option(help="Demo products outside the catalog to learn from")] = 8000,
     photos: Annotated[int, typer.Option(help="Shopper-style photos per product (besides its packshot)")] = PHOTOS,
     first: Annotated[int, typer.Option(help="First training product (the catalog holds the first ones)")] = FIRST,
     epochs: Annotated[int, typer.Option(help="Epochs (the best on the held-out products is kept)")] = 40,
