@@ -16,21 +16,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 import numpy as np
 import onnxruntime as ort
 import torch
 from torch import Tensor, nn
 
-from stylelens.training.export import write_onnx
+from stylelens.training.export import PARITY_TOLERANCE, ExportError, write_onnx
 from stylelens.training.registry import sha256_file
 from stylelens.training.silhouette_data import SilhouetteData
+from stylelens.vision.heads import calibration_temperature
 from stylelens.vision.shape import GRID, SHAPE_FEATURES
 from stylelens.vision.silhouette import CONFIG_FILE
-
-PARITY_TOLERANCE: Final[float] = 1e-4
-TEMPERATURES: Final = np.geomspace(0.25, 8.0, 41)
 
 
 class SilhouetteNet(nn.Module):
@@ -121,7 +119,7 @@ def train_silhouette(
             best = (accuracy, epoch + 1, {k: v.clone() for k, v in net.state_dict().items()})
     net.load_state_dict(best[2])
     logits = _logits(net, xv).numpy()
-    temperature = _temperature(logits, yv.numpy())
+    temperature = calibration_temperature(logits, yv.numpy())
     out.mkdir(parents=True, exist_ok=True)
     onnx_path = out / "model.onnx"
     net.eval()
@@ -169,18 +167,6 @@ def _logits(net: nn.Module, x: Tensor) -> Tensor:
         return torch.cat([net(x[s : s + 1024]) for s in range(0, len(x), 1024)])
 
 
-def _temperature(logits: np.ndarray, truth: np.ndarray) -> float:
-    """The temperature that minimises the held-out log-loss (calibrated scores)."""
-
-    def loss(t: float) -> float:
-        z = logits / t
-        z = z - z.max(1, keepdims=True)
-        logp = z - np.log(np.exp(z).sum(1, keepdims=True))
-        return float(-logp[np.arange(len(truth)), truth].mean())
-
-    return float(min(TEMPERATURES, key=loss))
-
-
 def check_parity(net: nn.Module, path: Path, shapes: Tensor) -> float:
     """Largest |ONNX Runtime - PyTorch| over the logits of real descriptors; raises over PARITY_TOLERANCE."""
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
@@ -188,7 +174,7 @@ def check_parity(net: nn.Module, path: Path, shapes: Tensor) -> float:
     (got,) = session.run(["logits"], {"shape": shapes.numpy()})
     worst = float(np.abs(np.asarray(got) - expected).max())
     if worst > PARITY_TOLERANCE:
-        raise RuntimeError(f"{path} differs from PyTorch by {worst:.2e} (limit {PARITY_TOLERANCE})")
+        raise ExportError(f"{path} differs from PyTorch by {worst:.2e} (limit {PARITY_TOLERANCE})")
     return worst
 
 

@@ -88,13 +88,16 @@ def fit_head(
         grad = p - yt
         w -= rate * (zt.T @ grad / n + l2 * w)
         b -= rate * grad.mean(0)
-    logits = z[held_out] @ w + b
-    truth = labels[held_out]
+    temperature = calibration_temperature(z[held_out] @ w + b, labels[held_out]) if held_out.any() else 1.0
+    f32 = np.float32
+    return SoftmaxHead(classes, w.astype(f32), b.astype(f32), mean.astype(f32), scale.astype(f32), float(temperature))
+
+
+def calibration_temperature(logits: NDArray[np.floating], truth: NDArray[np.intp]) -> float:
+    """The temperature (from TEMPERATURES) that minimises the log-loss of held-out logits: calibrated scores."""
 
     def loss(t: float) -> float:
         p = softmax(logits / t)[np.arange(len(truth)), truth]
         return float(-np.log(np.maximum(p, 1e-9)).mean())
 
-    temperature = min(TEMPERATURES, key=loss) if held_out.any() else 1.0
-    f32 = np.float32
-    return SoftmaxHead(classes, w.astype(f32), b.astype(f32), mean.astype(f32), scale.astype(f32), float(temperature))
+    return float(min(TEMPERATURES, key=loss))
