@@ -25,6 +25,7 @@ demo: demo-catalog
 test: $(VENV)/.dev $(IAC)/.installed node_modules/.installed system-deps
 	$(BIN)/stylelens models prepare
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/python scripts/audit_deps.py  # pip-audit; warns and passes when no advisory database is reachable
 	$(BIN)/pytest
 

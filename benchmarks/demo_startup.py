@@ -26,8 +26,9 @@ def ready(port: int) -> bool:
 def time_to_ready(port: int, limit_s: float) -> float:
     env = {**os.environ, "STYLELENS_API__PORT": str(port)}
     start = time.perf_counter()
-    process = subprocess.Popen(["make", "demo"], env=env, start_new_session=True,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        ["make", "demo"], env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         while time.perf_counter() - start < limit_s:
             if ready(port):

@@ -46,7 +46,7 @@ def main() -> None:
     with_segmenter.load()
     without.load()
 
-    items = list(demo_products(7, args.photos * 5))[:: 5]
+    items = list(demo_products(7, args.photos * 5))[::5]
     photos = [
         shopper_photo(i.image, i.mask, i.product.category, "busy", np.random.default_rng([7, n]))
         for n, i in enumerate(items)

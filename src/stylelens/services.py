@@ -122,9 +122,7 @@ class Services:
 
     @cached_property
     def ingestor(self) -> CatalogIngestor:
-        return CatalogIngestor(
-            self.sessions, self.blobs, self.index, self.analyser, model_name=self.embedder.identity
-        )
+        return CatalogIngestor(self.sessions, self.blobs, self.index, self.analyser, model_name=self.embedder.identity)
 
     @cached_property
     def search(self) -> VisualSearch:

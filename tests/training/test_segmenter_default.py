@@ -25,9 +25,10 @@ def test_a_fresh_models_folder_serves_the_committed_segmenter(tmp_path: Path) ->
     assert active is not None and active.meta["card"]["source"] == SOURCE
     assert active.meta["metrics"]["test_miou"] >= 0.9
     served = active_segmenter(tmp_path)
-    assert served is not None and served.side == json.loads((DEFAULT_SEGMENTER / "segmenter.json").read_text())[
-        "input_size"
-    ]
+    assert (
+        served is not None
+        and served.side == json.loads((DEFAULT_SEGMENTER / "segmenter.json").read_text())["input_size"]
+    )
 
 
 def test_a_segmenter_an_operator_activated_stays_active(tmp_path: Path) -> None:

@@ -160,9 +160,7 @@ async def edit_taste(body: TasteEditsIn, shopper: CurrentShopper, services: Serv
     store = services.recommender.tastes
     edits, _ = await run_in_threadpool(store.load, shopper.id)
     # An explicit null clears a list ("no sizes"); max_price null removes the ceiling.
-    changes = {
-        k: (tuple(v or ()) if k != "max_price" else v) for k, v in body.model_dump(exclude_unset=True).items()
-    }
+    changes = {k: (tuple(v or ()) if k != "max_price" else v) for k, v in body.model_dump(exclude_unset=True).items()}
     await run_in_threadpool(store.save_edits, shopper.id, TasteEdits(**{**asdict(edits), **changes}))
     return await run_in_threadpool(_taste, services, shopper.id)
 
