@@ -130,3 +130,22 @@ def test_batch_and_single_embeddings_agree(exported: tuple[Path, float]) -> None
     single = np.concatenate([embedder.embed([p]) for p in photos])
     assert np.abs(batch - single).max() < 1e-5
     assert logits.shape == (2, 1000) and np.isfinite(logits).all()
+
+
+def test_a_dynamo_export_keeps_no_path_of_the_machine_that_made_it(tmp_path: Path) -> None:
+    """The dynamo exporter notes each node's Python stack trace (absolute source paths): write_onnx drops them,
+    and the model still computes the same thing."""
+    from stylelens.training.export import STACK_TRACE_KEY, write_onnx
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.ReLU()).eval()
+    path = tmp_path / "model.onnx"
+    write_onnx(model, torch.zeros(2, 4), path, "x", ["y"], exporter="dynamo")
+    import onnx
+
+    proto = onnx.load(str(path))
+    assert proto.graph.node and all(m.key != STACK_TRACE_KEY for n in proto.graph.node for m in n.metadata_props)
+    assert str(Path(torch.__file__).parent).encode() not in path.read_bytes()
+    x = np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32)
+    (y,) = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"x": x})
+    np.testing.assert_allclose(y, model(torch.from_numpy(x)).detach().numpy(), atol=1e-6)

@@ -179,8 +179,26 @@ def write_onnx(
                     dynamic_axes={name: {0: "batch"} for name in (input_name, *output_names)},
                 )  # fmt: skip
         proto = onnx.load(str(tmp))
+        _drop_stack_traces(proto)
         onnx.checker.check_model(proto)
         _write_atomic(path, proto.SerializeToString())
+
+
+STACK_TRACE_KEY: Final[str] = "pkg.torch.onnx.stack_trace"
+
+
+def _drop_stack_traces(proto: onnx.ModelProto) -> None:
+    """Remove the dynamo exporter's per-node Python stack traces: debugging notes that name the source files
+    of the machine that exported (its absolute paths), not part of the model; the graph is unchanged."""
+    graphs = [proto.graph, *(f for f in proto.functions)]
+    while graphs:
+        graph = graphs.pop()
+        for node in graph.node:
+            kept = [m for m in node.metadata_props if m.key != STACK_TRACE_KEY]
+            if len(kept) != len(node.metadata_props):
+                del node.metadata_props[:]
+                node.metadata_props.extend(kept)
+            graphs += [a.g for a in node.attribute if a.HasField("g")] + [g for a in node.attribute for g in a.graphs]
 
 
 @contextmanager
