@@ -100,7 +100,8 @@ class RecommendSettings(BaseModel):
 class IntegrationSettings(BaseModel):
     """The shop's systems: feed sync, image fetching, jobs, inbound and outbound webhooks."""
 
-    fetch_concurrency: int = Field(default=8, ge=1, le=64)
+    fetch_concurrency: int = Field(default=8, ge=1, le=64)  # downloads at once (they wait on the network)
+    fetch_cpu_workers: int = Field(default=0, ge=0, le=64)  # of those, decoding at once; 0: the cores less one
     fetch_timeout_s: float = 10.0
     fetch_retries: int = Field(default=3, ge=0, le=10)
     image_max_bytes: int = 10 * 1024 * 1024

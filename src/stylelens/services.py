@@ -178,6 +178,7 @@ class Services:
             retries=i.fetch_retries,
             max_bytes=i.image_max_bytes,
             max_pixels=i.image_max_pixels,
+            cpu_workers=i.fetch_cpu_workers or None,
         )
 
     @cached_property

@@ -93,3 +93,35 @@ def test_fetches_run_concurrently_in_order() -> None:
         elapsed = time.perf_counter() - started
     assert [r.image.size[0] for r in results if r.image] == [10 + i for i in range(16)]
     assert peak[0] >= 4 and elapsed < 16 * 0.05 / 2
+
+
+def test_downloads_overlap_but_only_cpu_workers_threads_prepare_at_once() -> None:
+    """Eight downloads wait on the network together; decoding and preparing (CPU work) take two at a time."""
+    downloading, preparing = [0, 0], [0, 0]  # [now, peak]
+    lock = threading.Lock()
+
+    def enter(counter: list[int]) -> None:
+        with lock:
+            counter[0] += 1
+            counter[1] = max(counter[1], counter[0])
+
+    def leave(counter: list[int]) -> None:
+        with lock:
+            counter[0] -= 1
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        enter(downloading)
+        time.sleep(0.05)
+        leave(downloading)
+        return httpx.Response(200, content=png(int(request.url.path.strip("/.png"))))
+
+    def prepare(image: Image.Image) -> int:
+        enter(preparing)
+        time.sleep(0.02)
+        leave(preparing)
+        return image.width * 2
+
+    with fetcher(handler, concurrency=8, cpu_workers=2) as images:
+        results = list(images.fetch_stream([f"https://s/{10 + i}.png" for i in range(16)], prepare))
+    assert [r.prepared for r in results] == [2 * (10 + i) for i in range(16)]  # every image prepared, in order
+    assert downloading[1] >= 4 and preparing[1] == 2

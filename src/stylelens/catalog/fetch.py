@@ -8,7 +8,9 @@ image is a `FetchResult` with an error, never an exception: the sync reports it 
 from __future__ import annotations
 
 import hashlib
+import os
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -43,8 +45,19 @@ class _Retry(Exception):
     """A failure worth trying again (timeouts, connection errors, 429 and 5xx)."""
 
 
+def default_cpu_workers() -> int:
+    """Fetching threads that may decode and prepare at once: one core is left to the embedding model."""
+    return max(1, (os.cpu_count() or 1) - 1)
+
+
 class ImageFetcher:
-    """Fetches many images at once over one connection pool; thread-safe."""
+    """Fetches many images at once over one connection pool; thread-safe.
+
+    Downloads wait on the network, so many run at once (`concurrency`); decoding and `prepare` are CPU work
+    in Python, so only `cpu_workers` fetching threads do them at a time. More would not go faster on a small
+    machine: they would take turns with Python's lock and the model's threads and burn CPU switching
+    (`benchmarks/ingest_throughput.py`).
+    """
 
     def __init__(
         self,
@@ -56,12 +69,15 @@ class ImageFetcher:
         backoff_s: float = 0.25,
         max_bytes: int = 10 * 1024 * 1024,
         max_pixels: int = 40_000_000,
+        cpu_workers: int | None = None,
     ) -> None:
         limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
         self.client = client or httpx.Client(timeout=timeout_s, limits=limits, follow_redirects=True)
         self.concurrency, self.retries, self.backoff_s = concurrency, retries, backoff_s
         self.max_bytes, self.max_pixels = max_bytes, max_pixels
         self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="image-fetch")
+        self.cpu_workers = max(1, cpu_workers if cpu_workers is not None else default_cpu_workers())
+        self._cpu = threading.BoundedSemaphore(self.cpu_workers)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
@@ -87,28 +103,24 @@ class ImageFetcher:
         when given, runs on each decoded image in the fetching thread (its value is the result's `prepared`; if
         it fails, `prepared` stays None and the caller does that work itself).
         """
-        futures = [self._pool.submit(self._fetch_prepared, url, prepare) for url in urls]
+        futures = [self._pool.submit(self._fetch, url, prepare) for url in urls]
         return (future.result() for future in futures)
-
-    def _fetch_prepared(self, url: str, prepare: Callable[[Image.Image], object] | None) -> FetchResult:
-        result = self.fetch(url)
-        if prepare is None or result.image is None:
-            return result
-        try:
-            return replace(result, prepared=prepare(result.image))
-        except Exception:  # noqa: BLE001 - the caller does the work again and meets the error itself
-            return result
 
     def fetch(self, url: str) -> FetchResult:
         """Fetch and decode one image, retrying transient failures with exponential backoff and jitter."""
+        return self._fetch(url, None)
+
+    def _fetch(self, url: str, prepare: Callable[[Image.Image], object] | None) -> FetchResult:
         if not url.startswith(("http://", "https://")):
             return FetchResult(url, error="not an http(s) URL")
         error = ""
         for attempt in range(1, self.retries + 2):
             try:
                 data = self._download(url)
-                image = decode_image(data, max_bytes=self.max_bytes, max_pixels=self.max_pixels)
-                return FetchResult(url, image, hashlib.sha256(data).hexdigest(), attempts=attempt)
+                with self._cpu:  # decoding and preparing: CPU work, a few fetching threads at a time
+                    image = decode_image(data, max_bytes=self.max_bytes, max_pixels=self.max_pixels)
+                    result = FetchResult(url, image, hashlib.sha256(data).hexdigest(), attempts=attempt)
+                    return result if prepare is None else _prepared(result, image, prepare)
             except _Retry as exc:
                 error = str(exc)
             except StyleLensError as exc:
@@ -141,3 +153,12 @@ class ImageFetcher:
                 return b"".join(chunks)
         except (httpx.TimeoutException, httpx.TransportError) as exc:
             raise _Retry(f"{type(exc).__name__}: {exc}") from None
+
+
+def _prepared(result: FetchResult, image: Image.Image, prepare: Callable[[Image.Image], object]) -> FetchResult:
+    """The result with `prepare(image)` attached; unchanged when prepare fails (the caller does that work again
+    and meets the error itself)."""
+    try:
+        return replace(result, prepared=prepare(image))
+    except Exception:  # noqa: BLE001
+        return result
