@@ -9,7 +9,9 @@ both rates and their ratio (the goal is >= 0.6), the machine, and for reference 
 vision side costs per image without any of the integration: fetch, database, blobs), and the CPU time per image
 the sync took in this process and in the shop's server process (on 2 cores, wall time can not drop below half
 their sum), and the CPU ratio backbone / (sync + server): the throughput ratio could reach it only if both
-cores were busy all the time. The baseline is the plain backbone session (normalisation stays outside the
+cores were busy all the time. Last, each step of the sync run on its own on the same images (one thread, CPU
+per image against the backbone's), and what is left of the sync's CPU: where a ratio of 0.6 would have to find
+its time. The baseline is the plain backbone session (normalisation stays outside the
 ONNX graph, in both).
 
     .venv/bin/python benchmarks/ingest_throughput.py [--products 2000] [--threads 2]
@@ -23,6 +25,7 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +36,11 @@ from _common import machine  # noqa: E402
 from _shop import fresh_services, static_server  # noqa: E402
 from shop_server import Shop  # noqa: E402
 
+from stylelens.catalog.ingest import _png  # noqa: E402
 from stylelens.catalog.sync import sync_source  # noqa: E402
+from stylelens.services import Services  # noqa: E402
+from stylelens.vision.colors import garment_colors  # noqa: E402
+from stylelens.vision.decode import decode_image, encode_jpeg  # noqa: E402
 from stylelens.vision.embedder import Embedder  # noqa: E402
 from stylelens.vision.foreground import garment_mask  # noqa: E402
 
@@ -98,6 +105,55 @@ def main() -> None:
     print(
         f"CPU ratio backbone alone / (sync + shop server): {floor:.2f} (with both cores always busy, the "
         "throughput ratio can not exceed this)"
+    )
+    with static_server(folder) as url:
+        steps = _step_table(services, url, list(shop.products)[: min(400, args.products)], backbone_cpu / args.products)
+    _print_steps(steps, sync_cpu / args.products, server_cpu / args.products)
+
+
+def _step_table(services: Services, url: str, ids: list[str], backbone_per_image: float) -> list[tuple[str, float]]:
+    """CPU seconds per image of each step of the sync, run one by one on the same images (one thread each)."""
+    fetcher, embedder = services.image_fetcher, services.embedder
+    urls = [f"{url}/images/{pid}-v0.png" for pid in ids]
+    limits = {"max_bytes": fetcher.max_bytes, "max_pixels": fetcher.max_pixels}
+    data = [fetcher._download(u) for u in urls]
+    images = [decode_image(d, **limits) for d in data]
+    rgbs = [np.asarray(img) for img in images]
+    masks = [garment_mask(rgb) for rgb in rgbs]
+    pairs = list(zip(images, rgbs, masks, strict=True))
+    chunks = [(images[i : i + 16], masks[i : i + 16]) for i in range(0, len(images), 16)]
+    steps: list[tuple[str, Callable[[], object]]] = [
+        ("download (HTTP client)", lambda: [fetcher._download(u) for u in urls]),
+        ("decode and checks", lambda: [decode_image(d, **limits) for d in data]),
+        ("garment mask", lambda: [garment_mask(rgb) for rgb in rgbs]),
+        ("colours", lambda: [garment_colors(rgb, m) for _, rgb, m in pairs]),
+        ("JPEG + mask PNG for the blob store", lambda: [(encode_jpeg(i, quality=92), _png(m)) for i, _, m in pairs]),
+        ("crop + resize for the backbone", lambda: [embedder.preprocess_batch(i, m) for i, m in chunks]),
+    ]
+    out = []
+    for name, step in steps:
+        step()  # warm
+        before = _cpu(resource.getrusage(resource.RUSAGE_SELF))
+        step()
+        out.append((name, (_cpu(resource.getrusage(resource.RUSAGE_SELF)) - before) / len(ids)))
+    return [*out, ("backbone (batches of 16)", backbone_per_image)]
+
+
+def _print_steps(steps: list[tuple[str, float]], sync_per_image: float, server_per_image: float) -> None:
+    backbone = steps[-1][1]
+    rest = sync_per_image - sum(cpu for _, cpu in steps)
+    rows = [
+        *steps,
+        ("the rest: feed, database, blobs, index, threads", rest),
+        ("shop server (other process)", server_per_image),
+    ]
+    print("CPU per image, each step on its own (x the backbone's CPU):")
+    for name, cpu in rows:
+        print(f"  {name:48s} {1000 * cpu:6.2f} ms  {cpu / backbone:5.2f}x")
+    others = sum(cpu for _, cpu in rows) - backbone
+    print(
+        f"  {'all but the backbone':48s} {1000 * others:6.2f} ms  {others / backbone:5.2f}x  (a ratio of 0.6 needs "
+        f"<= {1 / 0.6 - 1:.2f}x with both cores always busy)"
     )
 
 
