@@ -4,7 +4,8 @@ Starts the real service (uvicorn) on a loopback port over a demo catalog, sends 
 and measures end-to-end latency with an HTTP client; then times the backbone's inference alone (ONNX Runtime on
 the preprocessed 224x224 input) and the embedder's whole call (preprocessing + inference) on the same image.
 Prints p50/p95 of each and the ratio whole request / model alone (the goal is <= 1.5), the same search called
-in process (no HTTP), and each step of reading the photo run on its own (where the time goes).
+in process (no HTTP), the same upload sent to a route that answers at once (what HTTP alone costs), and each
+step of reading the photo run on its own (where the time goes).
 
     .venv/bin/python benchmarks/search_latency.py [--size 2400] [--requests 200]
 """
@@ -17,10 +18,13 @@ import socket
 import sys
 import threading
 import time
+from typing import Annotated
 
 import httpx
 import numpy as np
 import uvicorn
+from fastapi import FastAPI, File, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from PIL import Image
 
 sys.path.insert(0, "benchmarks")
@@ -36,6 +40,22 @@ def shopper_jpeg(services, product_id: str) -> bytes:  # type: ignore[no-untyped
     out = io.BytesIO()
     photo.save(out, format="JPEG", quality=85)
     return out.getvalue()
+
+
+UPLOAD_ONLY = "/benchmark/upload-only"
+
+
+def _add_upload_only_route(app: FastAPI) -> None:
+    """A route (this benchmark's app only) that takes the same multipart upload as /v1/search, reads it, hops to
+    the thread pool as the search does, and answers an empty search: the cost of HTTP alone."""
+
+    @app.post(UPLOAD_ONLY)
+    async def upload_only(image: Annotated[UploadFile, File()]) -> dict[str, list[object]]:
+        photo = await image.read()
+        await run_in_threadpool(len, photo)
+        return {"garments": [], "results": []}
+
+    app.router.routes.insert(0, app.router.routes.pop())  # before the web app mounted at /
 
 
 def free_port() -> int:
@@ -58,9 +78,9 @@ def main() -> None:
     )
     photo = shopper_jpeg(services, product_id)
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(services.settings, services), host="127.0.0.1", port=port, log_level="warning")
-    )
+    app = create_app(services.settings, services)
+    _add_upload_only_route(app)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
@@ -73,6 +93,12 @@ def main() -> None:
             response.raise_for_status()
 
         whole = timings_ms(request, args.requests)
+
+        def upload_only() -> None:
+            response = client.post(UPLOAD_ONLY, files={"image": ("photo.jpg", photo, "image/jpeg")})
+            response.raise_for_status()
+
+        upload = timings_ms(upload_only, args.requests)
     server.should_exit = True
     thread.join()
 
@@ -96,6 +122,7 @@ def main() -> None:
         ("backbone inference alone (ONNX Runtime)", model),
         ("embedder call (preprocess + inference)", embed),
         ("the same search in process (no HTTP)", in_process),
+        ("the same upload, answered empty at once", upload),
     ]
     for name, samples in rows:
         p50, p95 = p50_p95(samples)
@@ -103,6 +130,11 @@ def main() -> None:
     ratio = p50_p95(whole)[0] / p50_p95(model)[0]
     print(f"ratio whole request / model alone (p50): {ratio:.2f}  (goal <= 1.5)")
     print(f"ratio whole request / embedder call (p50): {p50_p95(whole)[0] / p50_p95(embed)[0]:.2f}")
+    floor, backbone = p50_p95(upload)[0], p50_p95(model)[0]
+    print(
+        f"HTTP alone (the upload received, a thread-pool hop, an empty answer) {floor / backbone:.2f}x the backbone; "
+        f"HTTP alone + backbone alone {(floor + backbone) / backbone:.2f}x, before any decoding, mask or ranking"
+    )
     cpu_model = cpu_ms(lambda: services.embedder.predict(tensor), args.requests)
     cpu_search = cpu_ms(lambda: services.search.search(photo, SearchQuery()), args.requests)
     print(
