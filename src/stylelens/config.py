@@ -106,6 +106,10 @@ class IntegrationSettings(BaseModel):
     fetch_retries: int = Field(default=3, ge=0, le=10)
     image_max_bytes: int = 10 * 1024 * 1024
     image_max_pixels: int = 40_000_000
+    # Catalog images are kept and read at about this many pixels a side at most (the app shows them at 256 and
+    # 512 px; the garment is embedded at 224 px): a shop's 1,200-px packshot decodes at 1/2 scale, and its mask,
+    # colours, crop and stored copy cost a quarter of the full size's.
+    image_side: int = Field(default=640, ge=224, le=8192)
     feed_max_bytes: int = 8 * 1024**3
     job_lease_s: float = 60.0
     job_max_attempts: int = 8

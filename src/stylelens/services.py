@@ -179,6 +179,7 @@ class Services:
             max_bytes=i.image_max_bytes,
             max_pixels=i.image_max_pixels,
             cpu_workers=i.fetch_cpu_workers or None,
+            image_side=i.image_side,
         )
 
     @cached_property

@@ -125,3 +125,19 @@ def test_downloads_overlap_but_only_cpu_workers_threads_prepare_at_once() -> Non
         results = list(images.fetch_stream([f"https://s/{10 + i}.png" for i in range(16)], prepare))
     assert [r.prepared for r in results] == [2 * (10 + i) for i in range(16)]  # every image prepared, in order
     assert downloading[1] >= 4 and preparing[1] == 2
+
+
+def test_large_catalog_images_are_read_near_the_image_side() -> None:
+    """A shop's 1,200-px JPEG packshot comes out at 600 px (decoded at 1/2 scale); without a side, as served."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (1200, 900), (30, 60, 160)).save(buffer, format="JPEG", quality=90)
+    body = buffer.getvalue()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=body)
+
+    with fetcher(handler, image_side=640) as reduced, fetcher(handler) as whole:
+        small, full = reduced.fetch("https://s/a.jpg"), whole.fetch("https://s/a.jpg")
+    assert small.image is not None and small.image.size == (600, 450)
+    assert full.image is not None and full.image.size == (1200, 900)
+    assert small.digest == full.digest  # the change check reads the bytes as served, not the reduced image

@@ -13,7 +13,7 @@ from PIL import Image, ImageCms
 
 from stylelens.errors import EmptyImage, ImageTooLarge, UnsupportedImage
 from stylelens.vision import decode
-from stylelens.vision.decode import decode_image, encode_jpeg
+from stylelens.vision.decode import SIDE_SLACK, decode_image, decode_photo, encode_jpeg
 
 LIMITS = {"max_bytes": 15 * 1024 * 1024, "max_pixels": 40_000_000}
 
@@ -107,6 +107,30 @@ def test_exif_rotated_jpeg_comes_out_upright_without_metadata() -> None:
     assert top[0] > 200 and top[2] < 60  # the red strip is now at the top
     assert bottom[2] > 200 and bottom[0] < 60
     assert image.info == {} and len(image.getexif()) == 0
+
+
+@pytest.mark.parametrize(
+    ("size", "side", "expected"),
+    [
+        ((4032, 3024), 512, (504, 378)),  # a phone photo: DCT scale 1/8 lands in the band, nothing resized
+        ((1024, 1024), 512, (512, 512)),  # 1/2
+        ((1200, 900), 640, (600, 450)),  # a shop's packshot: 1/2
+        ((900, 900), 640, (640, 640)),  # no DCT scale lands in 512..800: decoded whole, then resized
+        ((600, 400), 640, (600, 400)),  # small enough already
+    ],
+)
+def test_a_jpeg_is_read_near_the_working_side_with_its_full_size(
+    size: tuple[int, int], side: int, expected: tuple[int, int]
+) -> None:
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    data = encoded(two_tone(*size), "JPEG", quality=90, exif=exif.tobytes(), comment=b"secret")
+    image, full = decode_photo(data, **LIMITS, work_side=side)
+    assert full == size and image.size == expected and image.mode == "RGB"
+    assert side / SIDE_SLACK <= max(image.size) <= side * SIDE_SLACK or max(size) <= side * SIDE_SLACK
+    assert image.info == {} and len(image.getexif()) == 0
+    left, right = image.getpixel((2, image.height // 2)), image.getpixel((image.width - 3, image.height // 2))
+    assert isinstance(left, tuple) and isinstance(right, tuple) and left[0] > 200 and right[2] > 200
 
 
 def test_encode_jpeg_writes_no_metadata() -> None:
