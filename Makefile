@@ -26,6 +26,7 @@ test: $(VENV)/.dev $(IAC)/.installed node_modules/.installed system-deps
 	$(BIN)/stylelens models prepare
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy src
 	$(BIN)/python scripts/audit_deps.py  # pip-audit; warns and passes when no advisory database is reachable
 	$(BIN)/pytest
 
@@ -73,6 +74,7 @@ demo-catalog: models
 lint: $(VENV)/.dev
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy src
 
 clean:
 	rm -rf var .pytest_cache

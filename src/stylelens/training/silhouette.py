@@ -50,7 +50,8 @@ class SilhouetteNet(nn.Module):
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(4 * w + 2, classes))
 
     def _logits(self, grid: Tensor, extra: Tensor) -> Tensor:
-        return self.head(torch.cat([self.features(grid), extra], dim=1))
+        logits: Tensor = self.head(torch.cat([self.features(grid), extra], dim=1))
+        return logits
 
     def forward(self, shape: Tensor) -> Tensor:
         grid = shape[:, : 2 * GRID * GRID].reshape(-1, 2, GRID, GRID)
@@ -108,9 +109,9 @@ def train_silhouette(
         for start in range(0, len(xt), batch):
             rows = order[start : start + batch]
             shape = _mirrored(xt[rows], torch.rand(len(rows), generator=generator) < 0.5)
-            loss = nn.functional.cross_entropy(net(shape), yt[rows], label_smoothing=0.1)
+            loss: Tensor = nn.functional.cross_entropy(net(shape), yt[rows], label_smoothing=0.1)
             optimiser.zero_grad()
-            loss.backward()
+            loss.backward()  # type: ignore[no-untyped-call]
             optimiser.step()
             schedule.step()
         accuracy = float((_logits(net, xv).argmax(1) == yv).float().mean())

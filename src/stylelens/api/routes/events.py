@@ -66,9 +66,10 @@ async def post_event(body: EventIn, request: Request, services: ServicesDep) -> 
     if system:
         await require_key(request, services, "events:write")
     else:
-        shopper_ref = await run_in_threadpool(_app_shopper, request, services, body.shopper_ref)
-        if shopper_ref is None:
+        signed_in: str | None = await run_in_threadpool(_app_shopper, request, services, body.shopper_ref)
+        if signed_in is None:
             return EventAccepted(event_id=body.event_id, duplicate=False, recorded=False)
+        shopper_ref = signed_in
     event = EventInput(
         type=body.type,
         event_id=body.event_id,

@@ -31,7 +31,7 @@ def list_products(
     lang: Literal["fr", "en"] = "fr",
 ) -> ProductsPublic:
     """A page of the catalog, optionally one category or under a price."""
-    query: Select[tuple[Product]] = select(Product)
+    query: Select[Product] = select(Product)
     if category:
         query = query.where(Product.category == category)
     if max_price is not None:
