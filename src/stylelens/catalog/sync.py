@@ -13,14 +13,14 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from stylelens.catalog.feeds import FeedEntry, FeedError, FeedProduct, Rejection
+from stylelens.catalog.feed_rows import add_variants, copy_fields, products_by_id, replace_variants
+from stylelens.catalog.feeds import FeedEntry, FeedError, FeedProduct, Rejection, feed_batches
 from stylelens.catalog.fetch import FetchResult, ImageFetcher
 from stylelens.catalog.ingest import (
     CatalogIngestor,
@@ -30,6 +30,7 @@ from stylelens.catalog.ingest import (
     attributes_of,
     prepare_image,
 )
+from stylelens.catalog.sync_preview import preview
 from stylelens.catalog.sync_report import SyncReport
 from stylelens.storage.db import transaction
 from stylelens.storage.integration_models import CatalogListing, ProductVariant, SyncRun
@@ -66,7 +67,7 @@ class CatalogSync:
         started = time.perf_counter()
         report = SyncReport(name, dry_run=dry_run)
         if dry_run:
-            return self._dry_run(entries, report, started)
+            return preview(self.sessions, self.source, entries, report, started)
         with transaction(self.sessions) as session:
             run = SyncRun(source=name[:2000])
             session.add(run)
@@ -95,7 +96,7 @@ class CatalogSync:
         """Classify batch after batch while the images of the next ones are fetched (PREFETCH batches ahead)."""
         pending: deque[_Pending] = deque()
         try:
-            for batch in _batches(self._products(entries, report), BATCH):
+            for batch in feed_batches(self._products(entries, report), BATCH):
                 fresh = self._classify(batch, report)
                 # The fetching threads also encode the images and find their masks while this one runs the model.
                 fetches = self.fetcher.fetch_stream([p.image_urls[0] for p in fresh], prepare_image)
@@ -147,7 +148,7 @@ class CatalogSync:
                 x.product_id: x
                 for x in session.scalars(select(CatalogListing).where(CatalogListing.product_id.in_(ids)))
             }
-            rows = _rows(session, ids)
+            rows = products_by_id(session, ids)
             seen_here: set[str] = set()
             for p in batch:
                 listing, row = listings.get(p.product_id), rows.get(p.product_id)
@@ -170,8 +171,8 @@ class CatalogSync:
         return todo
 
     def _update_details(self, session: Session, row: Product, listing: CatalogListing, p: FeedProduct) -> None:
-        _copy_fields(row, p)
-        _replace_variants(session, row, p)
+        copy_fields(row, p)
+        replace_variants(session, row, p)
         listing.feed_hash, listing.extra, listing.error, listing.source = p.feed_hash(), p.extra, "", self.source
         self.index.set_attributes(row.pk, attributes_of(row))
 
@@ -197,14 +198,14 @@ class CatalogSync:
         with transaction(self.sessions) as session, session.no_autoflush:
             # No flush per product: the variants, listings and rows of the batch are written in a few statements.
             ids = [p.product_id for p, _ in ok]
-            rows = _rows(session, ids)
+            rows = products_by_id(session, ids)
             query = select(CatalogListing).where(CatalogListing.product_id.in_(ids))
             listings = {x.product_id: x for x in session.scalars(query)}
             session.execute(delete(ProductVariant).where(ProductVariant.product_pk.in_([r.pk for r in rows.values()])))
             for p, result in ok:
                 row, feed_hash = rows[p.product_id], p.feed_hash()
-                _copy_fields(row, p, feed_hash)
-                _add_variants(session, row, p)
+                copy_fields(row, p, feed_hash)
+                add_variants(session, row, p)
                 listing = listings.get(p.product_id)
                 if listing is None:
                     listing = CatalogListing(product_id=p.product_id)
@@ -257,106 +258,6 @@ class CatalogSync:
                 vectors = np.stack([np.frombuffer(e.vector, dtype=np.float32) for _, e in pairs])
                 self.index.upsert([p.pk for p, _ in pairs], vectors, [attributes_of(p) for p, _ in pairs])
         self.index.save()
-
-    def _dry_run(self, entries: Iterable[FeedEntry], report: SyncReport, started: float) -> SyncReport:
-        """What a sync would change, without fetching or writing anything (holds the feed's ids in memory)."""
-        seen: set[str] = set()
-        try:
-            for batch in _batches(self._products_dry(entries, report), 500):
-                with self.sessions() as session:
-                    ids = [p.product_id for p in batch]
-                    query = select(CatalogListing).where(CatalogListing.product_id.in_(ids))
-                    listings = {x.product_id: x for x in session.scalars(query)}
-                for p in batch:
-                    seen.add(p.product_id)
-                    listing = listings.get(p.product_id)
-                    if listing is None or not listing.feed_hash:
-                        report.added += 1
-                        report.diff.append(f"+ {p.product_id}  {p.product.title_en}")
-                    elif listing.feed_hash != p.feed_hash():
-                        image = listing.image_url != p.image_urls[0]
-                        report.updated_images += image
-                        report.updated_details += not image
-                        report.diff.append(f"~ {p.product_id}  {'new image' if image else 'details'}")
-                    else:
-                        report.unchanged += 1
-        except FeedError as exc:
-            report.feed_error = exc.detail
-        if not report.feed_error and report.seen == 0:
-            report.feed_error = "the feed lists no valid product: nothing would be deleted"
-        if not report.feed_error:
-            with self.sessions() as session:
-                listed = select(CatalogListing.product_id).where(CatalogListing.source == self.source)
-                for product_id in session.scalars(listed):
-                    if product_id not in seen:
-                        report.deleted += 1
-                        report.diff.append(f"- {product_id}")
-        report.seconds = round(time.perf_counter() - started, 3)
-        return report
-
-    def _products_dry(self, entries: Iterable[FeedEntry], report: SyncReport) -> Iterator[FeedProduct]:
-        for entry in entries:
-            if isinstance(entry, Rejection):
-                report.reject(entry)
-            else:
-                report.seen += 1
-                yield entry
-
-
-def _rows(session: Session, ids: list[str]) -> dict[str, Product]:
-    return {r.product_id: r for r in session.scalars(select(Product).where(Product.product_id.in_(ids)))}
-
-
-def _copy_fields(row: Product, feed: FeedProduct, feed_hash: str | None = None) -> None:
-    p = feed.product
-    row.title_en, row.title_fr = p.title_en, p.title_fr
-    row.description_en, row.description_fr = p.description_en, p.description_fr
-    row.brand, row.category, row.pattern = p.brand, p.category, p.pattern
-    row.price, row.currency = Decimal(str(round(p.price, 2))), p.currency
-    row.sizes, row.stock, row.product_url = list(p.sizes), dict(p.stock), p.product_url
-    if p.colors:
-        row.colors = list(p.colors)
-    row.content_hash = feed_hash if feed_hash is not None else feed.feed_hash()
-
-
-def _replace_variants(session: Session, row: Product, feed: FeedProduct) -> None:
-    session.execute(delete(ProductVariant).where(ProductVariant.product_pk == row.pk))
-    _add_variants(session, row, feed)
-
-
-def _add_variants(session: Session, row: Product, feed: FeedProduct) -> None:
-    for v in feed.variants:
-        session.add(
-            ProductVariant(
-                product_pk=row.pk,
-                variant_id=v.variant_id,
-                sku=v.sku,
-                gtin=v.gtin,
-                size=v.size,
-                color=v.color,
-                price=v.price,
-                sale_price=v.sale_price,
-                stock=v.stock,
-            )
-        )
-
-
-def _batches(items: Iterable[FeedProduct], size: int) -> Iterator[list[FeedProduct]]:
-    """Batches of products; the products read before a feed error still come out before the error."""
-    iterator = iter(items)
-    batch: list[FeedProduct] = []
-    try:
-        for product in iterator:
-            batch.append(product)
-            if len(batch) == size:
-                yield batch
-                batch = []
-    except FeedError:
-        if batch:
-            yield batch
-        raise
-    if batch:
-        yield batch
 
 
 def sync_source(

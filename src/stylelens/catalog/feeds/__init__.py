@@ -7,7 +7,7 @@ guesses it from the file's name and first bytes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO, Literal
 
@@ -29,6 +29,7 @@ __all__ = [
     "Rejection",
     "VariantInput",
     "detect_format",
+    "feed_batches",
     "read_feed",
     "shopify_product",
 ]
@@ -64,3 +65,21 @@ def read_feed(
             raise FeedError("a CSV feed needs a column-mapping file (--mapping)")
         return group_offers(read_mapped_csv(handle, mapping), mapping.categories, mapping.currency)
     raise FeedError(f"unknown feed format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+def feed_batches(items: Iterable[FeedProduct], size: int) -> Iterator[list[FeedProduct]]:
+    """Batches of products; the products read before a feed error still come out before the error."""
+    iterator = iter(items)
+    batch: list[FeedProduct] = []
+    try:
+        for product in iterator:
+            batch.append(product)
+            if len(batch) == size:
+                yield batch
+                batch = []
+    except FeedError:
+        if batch:
+            yield batch
+        raise
+    if batch:
+        yield batch
