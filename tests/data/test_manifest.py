@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from stylelens.data.manifest import FORMAT, Dataset, DatasetError, DatasetWriter, SourceInfo, perceptual_hash
+from stylelens.data.manifest import FORMAT, Dataset, DatasetError, SourceInfo, perceptual_hash
+from stylelens.data.writer import DatasetWriter
 from stylelens.errors import ImageError
 
 

@@ -11,7 +11,7 @@ from PIL import Image
 torch = pytest.importorskip("torch")
 
 from stylelens.catalog.fashion_mnist import CLASS_NAMES, load_fashion_mnist  # noqa: E402
-from stylelens.data.manifest import DatasetWriter  # noqa: E402
+from stylelens.data.writer import DatasetWriter  # noqa: E402
 from stylelens.errors import InvalidInput, NotReady  # noqa: E402
 from stylelens.training.classifier_data import augment, load_classification  # noqa: E402
 

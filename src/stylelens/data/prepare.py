@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stylelens.data.dedup import DEFAULT_THRESHOLD, DEFAULT_TOLERANCE, DuplicateReport, check_and_fix
-from stylelens.data.manifest import MAX_SIDE, Dataset, DatasetWriter
+from stylelens.data.manifest import MAX_SIDE, Dataset
 from stylelens.data.sources.base import Candidate, Skipped, Source, split_for
+from stylelens.data.writer import DatasetWriter
 from stylelens.errors import StyleLensError
 
 Steps = Callable[[str, int | None], AbstractContextManager[Callable[[int], None]]]

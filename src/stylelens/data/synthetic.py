@@ -29,8 +29,9 @@ from stylelens.catalog.demo import DemoItem, demo_products
 from stylelens.catalog.demo_patterns import PATTERNS
 from stylelens.catalog.demo_render import render_packshot
 from stylelens.catalog.fashion_mnist import load_fashion_mnist
-from stylelens.data.manifest import Dataset, DatasetWriter, SourceInfo
+from stylelens.data.manifest import Dataset, SourceInfo
 from stylelens.data.synthetic_scenes import HELD_OUT, backdrop_for
+from stylelens.data.writer import DatasetWriter
 from stylelens.evaluation.shopper import OPENCV_SAMPLES, WORN_CATEGORIES
 from stylelens.vision.palette import COLOR_NAMES, PALETTE, hex_to_rgb
 
