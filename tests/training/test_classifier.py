@@ -21,7 +21,8 @@ pytest.importorskip("mlflow")
 from stylelens.catalog.fashion_mnist import load_fashion_mnist  # noqa: E402
 from stylelens.config import Settings, StorageSettings, TrainingSettings, get_settings  # noqa: E402
 from stylelens.errors import NotReady  # noqa: E402
-from stylelens.training.classifier import ClassifierResult, EpochReport, classifier_config, train_classifier  # noqa: E402
+from stylelens.training.classifier import EpochReport, train_classifier  # noqa: E402
+from stylelens.training.classifier_recipe import ClassifierResult, classifier_config  # noqa: E402
 from stylelens.training.common import Checkpointer  # noqa: E402
 from stylelens.training.registry import ModelRegistry, active_model  # noqa: E402
 

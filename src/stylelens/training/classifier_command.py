@@ -41,7 +41,8 @@ def classifier(
     """Train the garment classifier, export it to ONNX and register it with its model card."""
     from stylelens.config import get_settings
     from stylelens.errors import StyleLensError
-    from stylelens.training.classifier import EpochReport, classifier_config, train_classifier
+    from stylelens.training.classifier import EpochReport, train_classifier
+    from stylelens.training.classifier_recipe import classifier_config
 
     config = classifier_config(
         dataset,
