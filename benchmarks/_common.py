@@ -23,11 +23,14 @@ def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, {platform.processor() or platform.platform()}"
 
 
-def demo_services(size: int, seed: int = 7, threads: int = 2) -> Services:
-    """A demo catalog of `size` products under var/bench, built on the first run and reused after."""
+def demo_services(size: int, seed: int = 7, threads: int = 2, recent_photos: int = 0) -> Services:
+    """A demo catalog of `size` products under var/bench, built on the first run and reused after.
+
+    The search remembers no photo unless asked (`recent_photos`): a benchmark sending one photo again and again
+    measures the reading of a new photo each time, as a shopper's first search of it costs."""
     settings = Settings(
         storage=StorageSettings(data_dir=CACHE / f"demo-{seed}-{size}"),
-        vision=VisionSettings(models_dir=Path("var") / "models", threads=threads),
+        vision=VisionSettings(models_dir=Path("var") / "models", threads=threads, recent_photos=recent_photos),
     )
     services = Services(settings)
     from stylelens.index.embedder_check import discard_mismatched_index, stale_models

@@ -5,7 +5,9 @@ and measures end-to-end latency with an HTTP client; then times the backbone's i
 the preprocessed 224x224 input) and the embedder's whole call (preprocessing + inference) on the same image.
 Prints p50/p95 of each and the ratio whole request / model alone (the goal is <= 1.5), the same search called
 in process (no HTTP), the same upload sent to a route that answers at once (what HTTP alone costs), and each
-step of reading the photo run on its own (where the time goes).
+step of reading the photo run on its own (where the time goes). Every search here reads its photo anew (the
+service's memory of recent photos is off), except "same photo, another filter": a shopper changing a filter,
+whose photo's garments the service remembers (VisionSettings.recent_photos).
 
     .venv/bin/python benchmarks/search_latency.py [--size 2400] [--requests 200]
 """
@@ -32,6 +34,7 @@ from _common import demo_services, machine, p50_p95, timings_ms  # noqa: E402
 from _stages import cpu_ms, print_stage_table, stage_table  # noqa: E402
 
 from stylelens.api.app import create_app  # noqa: E402
+from stylelens.services import Services  # noqa: E402
 
 
 def shopper_jpeg(services, product_id: str) -> bytes:  # type: ignore[no-untyped-def]
@@ -56,6 +59,24 @@ def _add_upload_only_route(app: FastAPI) -> None:
         return {"garments": [], "results": []}
 
     app.router.routes.insert(0, app.router.routes.pop())  # before the web app mounted at /
+
+
+def _filter_changes(services: Services, photo: bytes, requests: int) -> list[float]:
+    """A shopper changing filters on one photo, as the service runs with VisionSettings.recent_photos: the first
+    search reads the photo, the others take its garments from memory (every other figure here reads it anew)."""
+    from stylelens.index.base import IndexFilter
+    from stylelens.recommend.search import SearchQuery, VisualSearch
+
+    v = services.settings.vision
+    search = VisualSearch(
+        services.analyser, services.index, services.sessions, max_bytes=v.max_bytes, max_pixels=v.max_pixels,
+        recent_photos=8,
+    )  # fmt: skip
+    search.search(photo, SearchQuery())
+    prices = [40.0, 60.0, 80.0, 120.0, None]
+    queries = [SearchQuery(where=IndexFilter(max_price=prices[i % len(prices)])) for i in range(requests)]
+    it = iter(queries)
+    return timings_ms(lambda: search.search(photo, next(it)), requests - 3)
 
 
 def free_port() -> int:
@@ -112,6 +133,7 @@ def main() -> None:
     model = timings_ms(lambda: services.embedder.predict(tensor), args.requests)
     embed = timings_ms(lambda: services.embedder.embed([image], [mask]), args.requests)
     in_process = timings_ms(lambda: services.search.search(photo, SearchQuery()), args.requests)
+    refined = _filter_changes(services, photo, args.requests)
 
     print(
         f"machine: {machine()}; catalog: {len(services.index)} products; photo: 1024x1024 JPEG, "
@@ -123,6 +145,7 @@ def main() -> None:
         ("embedder call (preprocess + inference)", embed),
         ("the same search in process (no HTTP)", in_process),
         ("the same upload, answered empty at once", upload),
+        ("same photo, another filter (in process)", refined),
     ]
     for name, samples in rows:
         p50, p95 = p50_p95(samples)

@@ -131,7 +131,14 @@ class Services:
 
         ranker = SearchReranker(self.recommender)
         return VisualSearch(
-            self.analyser, self.index, self.sessions, max_bytes=v.max_bytes, max_pixels=v.max_pixels, ranker=ranker
+            self.analyser,
+            self.index,
+            self.sessions,
+            max_bytes=v.max_bytes,
+            max_pixels=v.max_pixels,
+            ranker=ranker,
+            recent_photos=v.recent_photos,
+            recent_photo_s=v.recent_photo_s,
         )
 
     @cached_property

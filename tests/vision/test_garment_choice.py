@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -62,3 +63,47 @@ def test_each_garment_of_a_person_can_be_searched(
 def test_a_photo_without_a_garment_is_an_empty_answer(small_shop: Services) -> None:
     answer = small_shop.search.search(jpeg(Image.new("RGB", (640, 480), (250, 250, 250))), SearchQuery())
     assert answer.garments == [] and answer.results == []
+
+
+def test_a_photo_searched_again_with_other_filters_is_not_read_again(
+    small_shop: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Changing a filter sends the same photo again: the garments come from memory, the results follow the filter;
+    another photo (even the same picture saved again) is read; with recent_photos 0 or past its time, read again."""
+    from stylelens.index.base import IndexFilter
+    from stylelens.recommend.search import VisualSearch
+
+    reads: list[int] = []
+    analyse = small_shop.analyser.analyse
+    monkeypatch.setattr(small_shop.analyser, "analyse", lambda image, mask=None: reads.append(1) or analyse(image))
+    item = next(item for i, item in enumerate(demo_products(7, CATALOG)) if i == 5)
+    photo = jpeg(item.image)
+    first = small_shop.search.search(photo, SearchQuery(limit=5))
+    category = first.garments[0].category.label
+    again = small_shop.search.search(photo, SearchQuery(limit=5, where=IndexFilter(category=category)))
+    assert len(reads) == 1
+    assert [(g.category, g.garment.colors, g.garment.region) for g in again.garments] == [
+        (g.category, g.garment.colors, g.garment.region) for g in first.garments
+    ]
+    assert again.results and all(hit.product.category == category for hit in again.results)
+    buffer = io.BytesIO()
+    item.image.convert("RGB").save(buffer, format="JPEG", quality=87)
+    small_shop.search.search(buffer.getvalue(), SearchQuery(limit=5))
+    assert len(reads) == 2
+
+    def search(**remember: float) -> VisualSearch:
+        s = small_shop.settings.vision
+        return VisualSearch(
+            small_shop.analyser, small_shop.index, small_shop.sessions, max_bytes=s.max_bytes,
+            max_pixels=s.max_pixels, **remember,  # type: ignore[arg-type]
+        )  # fmt: skip
+
+    forgetful = search(recent_photos=0)
+    forgetful.search(photo, SearchQuery(limit=5))
+    forgetful.search(photo, SearchQuery(limit=5))
+    assert len(reads) == 4
+    brief = search(recent_photos=8, recent_photo_s=0.05)
+    brief.search(photo, SearchQuery(limit=5))
+    time.sleep(0.1)
+    brief.search(photo, SearchQuery(limit=5))
+    assert len(reads) == 6

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
+import numpy as np
+from cachetools import TTLCache
 from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,6 +22,7 @@ from stylelens.vision.decode import decode_photo
 
 # Photos are read at about this many pixels a side; regions are reported in the uploaded image's pixels.
 WORK_SIDE = 512
+_NO_MASK = np.zeros((0, 0), dtype=bool)  # what a remembered garment keeps of its mask: nothing
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,8 @@ class VisualSearch:
         max_bytes: int,
         max_pixels: int,
         ranker: SearchRanker | None = None,
+        recent_photos: int = 0,
+        recent_photo_s: float = 600.0,
     ) -> None:
         self.analyser = analyser
         self.index = index
@@ -87,17 +94,15 @@ class VisualSearch:
         self.max_bytes = max_bytes
         self.max_pixels = max_pixels
         self.ranker = ranker
+        # The garments of photos searched a moment ago, by the photo's SHA-256 (see VisionSettings.recent_photos).
+        self._recent: TTLCache[bytes, list[Garment]] | None = (
+            TTLCache(recent_photos, recent_photo_s) if recent_photos > 0 else None
+        )
+        self._recent_lock = threading.Lock()
 
     def search(self, photo: bytes, query: SearchQuery) -> SearchAnswer:
         """Decode the photo in memory, read its garments, rank the catalog for the chosen one."""
-        image, (width, height) = decode_photo(
-            photo, max_bytes=self.max_bytes, max_pixels=self.max_pixels, work_side=WORK_SIDE
-        )
-        sx, sy = width / image.width, height / image.height
-        if query.box is not None:
-            garments = self._inside(image, query.box, sx, sy)
-        else:
-            garments = [replace(g, region=g.region.scaled(sx, sy)) for g in self.analyser.analyse(image)]
+        garments = self._inside(photo, query.box) if query.box is not None else self._garments(photo)
         found = [FoundGarment(g, self._category(g)) for g in garments]
         if not found:  # nothing that looks like a garment: a clear, empty answer
             return SearchAnswer([], [])
@@ -107,8 +112,31 @@ class VisualSearch:
         neighbours = self.index.search(chosen.garment.embedding, query.limit, query.where)
         return SearchAnswer(found, self._hits(neighbours, chosen))
 
-    def _inside(self, image: Image.Image, box: tuple[int, int, int, int], sx: float, sy: float) -> list[Garment]:
+    def _garments(self, photo: bytes) -> list[Garment]:
+        """The garments of the photo, regions in its pixels: remembered from a search a moment ago, or read now."""
+        key = hashlib.sha256(photo).digest() if self._recent is not None else b""
+        if self._recent is not None:
+            with self._recent_lock:
+                remembered = self._recent.get(key)
+            if remembered is not None:
+                return remembered
+        image, sx, sy = self._decode(photo)
+        garments = [replace(g, region=g.region.scaled(sx, sy)) for g in self.analyser.analyse(image)]
+        if self._recent is not None:
+            with self._recent_lock:
+                self._recent[key] = [replace(g, mask=_NO_MASK) for g in garments]
+        return garments
+
+    def _decode(self, photo: bytes) -> tuple[Image.Image, float, float]:
+        """The photo at working size, and the factors from its pixels to the uploaded image's."""
+        image, (width, height) = decode_photo(
+            photo, max_bytes=self.max_bytes, max_pixels=self.max_pixels, work_side=WORK_SIDE
+        )
+        return image, width / image.width, height / image.height
+
+    def _inside(self, photo: bytes, box: tuple[int, int, int, int]) -> list[Garment]:
         """The garment inside a box the shopper drew (uploaded-image pixels), read as if it were the whole photo."""
+        image, sx, sy = self._decode(photo)
         x, y, w, h = box
         left, top = max(0, round(x / sx)), max(0, round(y / sy))
         right, bottom = min(image.width, round((x + w) / sx)), min(image.height, round((y + h) / sy))
