@@ -66,14 +66,14 @@ def main() -> None:
             _as_large_jpegs(folder / "images", args.image_side)
         # As the sync reads them (a large JPEG at a reduced DCT scale: the fetcher's image_side).
         images = [
-            services.image_fetcher._decode((folder / "images" / f"{pid}-v0.png").read_bytes()) for pid in shop.products
+            services.image_fetcher.decode((folder / "images" / f"{pid}-v0.png").read_bytes()) for pid in shop.products
         ]
         embedder = services.embedder
         batches = [
             np.stack([embedder.preprocess(img, garment_mask(np.asarray(img))) for img in images[i : i + 16]])
             for i in range(0, len(images), 16)
         ]
-        backbone_before = _backbone_s(embedder, batches)
+        backbone_before, cpu_before = _backbone(embedder, batches)
         before = resource.getrusage(resource.RUSAGE_SELF)
         started = time.perf_counter()
         report = sync_source(services.catalog_sync, f"{url}/feed.xml", shop_url=url, max_bytes=10**10)
@@ -81,10 +81,9 @@ def main() -> None:
         sync_cpu = _cpu(resource.getrusage(resource.RUSAGE_SELF)) - _cpu(before)
     server_cpu = _cpu(resource.getrusage(resource.RUSAGE_CHILDREN))  # the server process, ended with the block
     assert report.added == args.products and len(services.index) == args.products, report.summary()
-    backbone_after = _backbone_s(embedder, batches)
+    backbone_after, cpu_after = _backbone(embedder, batches)
     # The machine's speed drifts (other jobs): the baseline is timed just before and just after the sync.
-    backbone_s = (backbone_before + backbone_after) / 2
-    backbone_cpu = _backbone_cpu_s(embedder, batches)
+    backbone_s, backbone_cpu = (backbone_before + backbone_after) / 2, (cpu_before + cpu_after) / 2
 
     started = time.perf_counter()
     for i in range(0, len(images), 64):
@@ -135,14 +134,14 @@ def _step_table(services: Services, url: str, ids: list[str], backbone_per_image
     fetcher, embedder = services.image_fetcher, services.embedder
     urls = [f"{url}/images/{pid}-v0.png" for pid in ids]
     data = [fetcher._download(u) for u in urls]
-    images = [fetcher._decode(d) for d in data]
+    images = [fetcher.decode(d) for d in data]
     rgbs = [np.asarray(img) for img in images]
     masks = [garment_mask(rgb) for rgb in rgbs]
     pairs = list(zip(images, rgbs, masks, strict=True))
     chunks = [(images[i : i + 16], masks[i : i + 16]) for i in range(0, len(images), 16)]
     steps: list[tuple[str, Callable[[], object]]] = [
         ("download (HTTP client)", lambda: [fetcher._download(u) for u in urls]),
-        ("decode and checks", lambda: [fetcher._decode(d) for d in data]),
+        ("decode and checks", lambda: [fetcher.decode(d) for d in data]),
         ("garment mask", lambda: [garment_mask(rgb) for rgb in rgbs]),
         ("colours", lambda: [garment_colors(rgb, m) for _, rgb, m in pairs]),
         ("JPEG + mask PNG for the blob store", lambda: [(encode_jpeg(i, quality=92), _png(m)) for i, _, m in pairs]),
@@ -175,18 +174,12 @@ def _print_steps(steps: list[tuple[str, float]], sync_per_image: float, server_p
     )
 
 
-def _backbone_s(embedder: Embedder, batches: list[np.ndarray]) -> float:
-    started = time.perf_counter()
+def _backbone(embedder: Embedder, batches: list[np.ndarray]) -> tuple[float, float]:
+    """Wall and CPU seconds (all threads) of the backbone alone over every batch."""
+    started, before = time.perf_counter(), _cpu(resource.getrusage(resource.RUSAGE_SELF))
     for batch in batches:
         embedder.predict(batch)
-    return time.perf_counter() - started
-
-
-def _backbone_cpu_s(embedder: Embedder, batches: list[np.ndarray]) -> float:
-    before = _cpu(resource.getrusage(resource.RUSAGE_SELF))
-    for batch in batches:
-        embedder.predict(batch)
-    return _cpu(resource.getrusage(resource.RUSAGE_SELF)) - before
+    return time.perf_counter() - started, _cpu(resource.getrusage(resource.RUSAGE_SELF)) - before
 
 
 def _cpu(usage: resource.struct_rusage) -> float:

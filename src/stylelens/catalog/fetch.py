@@ -20,7 +20,7 @@ import httpx
 from PIL import Image
 
 from stylelens.errors import StyleLensError
-from stylelens.vision.decode import decode_image, decode_photo, sniff_format
+from stylelens.vision.decode import decode_photo, sniff_format
 
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
@@ -120,7 +120,7 @@ class ImageFetcher:
             try:
                 data = self._download(url)
                 with self._cpu:  # decoding and preparing: CPU work, a few fetching threads at a time
-                    image = self._decode(data)
+                    image = self.decode(data)
                     result = FetchResult(url, image, hashlib.sha256(data).hexdigest(), attempts=attempt)
                     return result if prepare is None else _prepared(result, image, prepare)
             except _Retry as exc:
@@ -133,11 +133,10 @@ class ImageFetcher:
                 time.sleep(self.backoff_s * 2 ** (attempt - 1) * (0.5 + random.random()))
         return FetchResult(url, error=f"gave up after {self.retries + 1} attempts: {error}", attempts=self.retries + 1)
 
-    def _decode(self, data: bytes) -> Image.Image:
-        """The image upright, without metadata; a JPEG larger than `image_side` is decoded straight at a
-        reduced scale, which costs a fraction of a full decode and of everything done to the image after."""
-        if self.image_side is None:
-            return decode_image(data, max_bytes=self.max_bytes, max_pixels=self.max_pixels)
+    def decode(self, data: bytes) -> Image.Image:
+        """Downloaded bytes as the fetcher returns them: upright, without metadata, within the limits; a JPEG
+        larger than `image_side` decoded straight at a reduced scale (a fraction of a full decode's cost, and of
+        everything done to the image after)."""
         return decode_photo(data, max_bytes=self.max_bytes, max_pixels=self.max_pixels, work_side=self.image_side)[0]
 
     def _download(self, url: str) -> bytes:

@@ -114,18 +114,21 @@ class VisualSearch:
 
     def _garments(self, photo: bytes) -> list[Garment]:
         """The garments of the photo, regions in its pixels: remembered from a search a moment ago, or read now."""
-        key = hashlib.sha256(photo).digest() if self._recent is not None else b""
-        if self._recent is not None:
-            with self._recent_lock:
-                remembered = self._recent.get(key)
-            if remembered is not None:
-                return remembered
-        image, sx, sy = self._decode(photo)
-        garments = [replace(g, region=g.region.scaled(sx, sy)) for g in self.analyser.analyse(image)]
-        if self._recent is not None:
-            with self._recent_lock:
-                self._recent[key] = [replace(g, mask=_NO_MASK) for g in garments]
+        if self._recent is None:
+            return self._read(photo)
+        key = hashlib.sha256(photo).digest()
+        with self._recent_lock:
+            remembered = self._recent.get(key)
+        if remembered is not None:
+            return remembered
+        garments = self._read(photo)
+        with self._recent_lock:
+            self._recent[key] = [replace(g, mask=_NO_MASK) for g in garments]
         return garments
+
+    def _read(self, photo: bytes) -> list[Garment]:
+        image, sx, sy = self._decode(photo)
+        return [replace(g, region=g.region.scaled(sx, sy)) for g in self.analyser.analyse(image)]
 
     def _decode(self, photo: bytes) -> tuple[Image.Image, float, float]:
         """The photo at working size, and the factors from its pixels to the uploaded image's."""
