@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+import pytest
 from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -86,3 +87,48 @@ def test_fetch_stream_starts_fetching_before_the_first_result_is_read() -> None:
         assert all_fetched.wait(5), "nothing was fetched until the stream was read"
         results = list(stream)
     assert [r.prepared for r in results] == [(16, 16)] * 4 and all(r.ok for r in results)
+
+
+def test_colours_the_shop_names_are_stored_and_none_are_worked_out(
+    tmp_path: Path, make_settings: Callable[[Path], Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import stylelens.catalog.ingest as ingest_module
+    import stylelens.vision.analysis as analysis_module
+
+    worked_out: list[int] = []
+
+    def counting(real: Callable[..., object]) -> Callable[..., object]:
+        def wrapper(*args: object, **kwargs: object) -> object:
+            worked_out.append(1)
+            return real(*args, **kwargs)
+
+        return wrapper
+
+    for module in (ingest_module, analysis_module):
+        monkeypatch.setattr(module, "garment_colors", counting(module.garment_colors))
+    named = list(demo_catalog_items(7, 6, "http://shop.test"))  # the demo's products name their colours
+    unnamed = [
+        CatalogItem(replace(i.product, product_id=f"{i.product.product_id}-x", colors=()), i.image) for i in named
+    ]
+    services = Services(make_settings(tmp_path))
+    prepared = [replace(i, mask=None, prepared=prepare_image(i.image, colors=False)) for i in named]
+    assert prepared[0].prepared is not None and prepared[0].prepared.colors is None
+    assert services.ingestor.ingest(prepared).added == 6
+    assert worked_out == []  # neither ahead nor in the analysis
+    assert services.ingestor.ingest(unnamed).added == 6
+    assert len(worked_out) == 6  # a product without the shop's colours gets the analysis's
+    stored = {pid: colors for pid, (colors, *_) in _catalog(services).items()}
+    assert all(stored[i.product.product_id] == list(i.product.colors) and i.product.colors for i in named)
+    assert all(stored[i.product.product_id] for i in unnamed)
+
+
+def test_fetch_stream_takes_one_prepare_per_url() -> None:
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 16), (10, 200, 30)).save(buffer, format="PNG")
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=buffer.getvalue()))
+    with ImageFetcher(httpx.Client(transport=transport)) as fetcher:
+        prepares = [lambda image: image.size, None, lambda image: image.mode]
+        results = list(fetcher.fetch_stream(["https://s/0.png", "https://s/1.png", "https://s/2.png"], prepares))
+        assert [r.prepared for r in results] == [(16, 16), None, "RGB"]
+        with pytest.raises(ValueError, match="2 URLs but 3 prepare"):
+            fetcher.fetch_stream(["https://s/0.png", "https://s/1.png"], prepares)

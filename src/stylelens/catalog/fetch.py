@@ -96,16 +96,21 @@ class ImageFetcher:
         return list(self._pool.map(self.fetch, urls))
 
     def fetch_stream(
-        self, urls: Sequence[str], prepare: Callable[[Image.Image], object] | None = None
+        self,
+        urls: Sequence[str],
+        prepare: Callable[[Image.Image], object] | Sequence[Callable[[Image.Image], object] | None] | None = None,
     ) -> Iterator[FetchResult]:
         """Like fetch_many, yielding each result as soon as it and those before it are done.
 
         Every fetch starts now, before the first result is asked for (not a generator function, whose body would
         wait for that first `next`): a caller can hold the stream while it works on something else. `prepare`,
         when given, runs on each decoded image in the fetching thread (its value is the result's `prepared`; if
-        it fails, `prepared` stays None and the caller does that work itself).
+        it fails, `prepared` stays None and the caller does that work itself); a sequence gives each URL its own.
         """
-        futures = [self._pool.submit(self._fetch, url, prepare) for url in urls]
+        prepares = list(prepare) if isinstance(prepare, Sequence) else [prepare] * len(urls)
+        if len(prepares) != len(urls):
+            raise ValueError(f"{len(urls)} URLs but {len(prepares)} prepare functions")
+        futures = [self._pool.submit(self._fetch, url, each) for url, each in zip(urls, prepares, strict=True)]
         return (future.result() for future in futures)
 
     def fetch(self, url: str) -> FetchResult:

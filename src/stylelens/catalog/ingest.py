@@ -49,14 +49,17 @@ class PreparedImage:
     jpeg: bytes
     mask: Mask
     mask_png: bytes
-    colors: list[ColorShare]
+    colors: list[ColorShare] | None  # None: not worked out (the shop names the product's colours)
 
 
-def prepare_image(image: Image.Image) -> PreparedImage:
-    """The JPEG for the blob store, the garment mask, its PNG and the colours of a packshot without a known mask."""
+def prepare_image(image: Image.Image, *, colors: bool = True) -> PreparedImage:
+    """The JPEG for the blob store, the garment mask, its PNG and (unless `colors` is False: the shop gave them)
+    the colours of a packshot without a known mask."""
     rgb = np.asarray(image.convert("RGB"))
     mask = garment_mask(rgb)
-    return PreparedImage(encode_jpeg(image, quality=92), mask, _png(mask), garment_colors(rgb, mask))
+    return PreparedImage(
+        encode_jpeg(image, quality=92), mask, _png(mask), garment_colors(rgb, mask) if colors else None
+    )
 
 
 @dataclass
@@ -197,7 +200,10 @@ def _known_mask(item: CatalogItem) -> Mask | None:
 
 
 def _known_colors(item: CatalogItem) -> list[ColorShare] | None:
-    """The colours worked out ahead, when they are those of the mask the analysis uses."""
+    """None where the analysis must work the colours out: the product's colours are the shop's when it names
+    them (none to compute), else those worked out ahead, when they are those of the mask the analysis uses."""
+    if item.product.colors:
+        return []
     return item.prepared.colors if item.prepared is not None and item.mask is None else None
 
 

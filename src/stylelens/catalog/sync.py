@@ -13,6 +13,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -98,8 +99,10 @@ class CatalogSync:
         try:
             for batch in feed_batches(self._products(entries, report), BATCH):
                 fresh = self._classify(batch, report)
-                # The fetching threads also encode the images and find their masks while this one runs the model.
-                fetches = self.fetcher.fetch_stream([p.image_urls[0] for p in fresh], prepare_image)
+                # The fetching threads also encode the images and find their masks (and their colours, unless the
+                # shop names them) while this one runs the model.
+                prepares = [partial(prepare_image, colors=not p.product.colors) for p in fresh]
+                fetches = self.fetcher.fetch_stream([p.image_urls[0] for p in fresh], prepares)
                 pending.append(_Pending(fresh, fetches))
                 if len(pending) > PREFETCH:
                     self._ingest(pending.popleft(), report)
