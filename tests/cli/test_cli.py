@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from stylelens.cli import app
 from stylelens.config import Settings, get_settings
 from stylelens.services import Services
+from stylelens.storage.models import Product
 
 runner = CliRunner()
 
@@ -89,3 +92,28 @@ def test_demo_catalog_is_built_once(settings: Settings) -> None:
     second = runner.invoke(app, ["catalog", "demo", "--size", "24", "--seed", "3"])
     assert "already built" in second.output
     assert len(Services(settings).index) == 24
+
+
+def test_csv_import_reads_large_images_at_the_working_side_and_keeps_palette_colours(
+    settings: Settings, tmp_path: Path
+) -> None:
+    photo = Image.new("RGB", (2400, 1800), (245, 245, 245))
+    ImageDraw.Draw(photo).polygon([(700, 300), (1700, 300), (1900, 1600), (500, 1600)], fill=(30, 42, 70))
+    photo.save(tmp_path / "big.jpg", quality=90)
+    rows = [
+        ["product_id", "title_en", "title_fr", "category", "price", "product_url", "image", "colors"],
+        ["B1", "Navy skirt", "Jupe marine", "skirt", "45", "https://shop/b1", "big.jpg", "Navy|WHITE"],
+        ["B2", "Navy skirt", "Jupe marine", "skirt", "45", "https://shop/b2", "big.jpg", "bleu nuit"],
+    ]
+    with (tmp_path / "big.csv").open("w", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    result = runner.invoke(app, ["catalog", "import", str(tmp_path / "big.csv")])
+    assert result.exit_code == 0 and "added 2" in result.output, result.output
+    services = Services(settings)
+    with services.sessions() as session:
+        products = {p.product_id: p for p in session.scalars(select(Product))}
+    assert products["B1"].colors == ["navy", "white"]  # the shop's, in the palette
+    assert products["B2"].colors and products["B2"].colors[0] == "navy"  # not palette names: the image's
+    stored = Image.open(io.BytesIO(services.blobs.get(products["B1"].image_key)))
+    side = settings.integration.image_side
+    assert side / 1.25 <= max(stored.size) <= side * 1.25 and stored.size[0] > stored.size[1]

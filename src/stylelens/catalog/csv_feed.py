@@ -2,6 +2,8 @@
 
 Columns: product_id, title_en, title_fr, category, price, product_url, image (required); currency, brand,
 description_en, description_fr, colors ("navy|white"), pattern, sizes ("S|M|L"), stock ("S:3|M:0") (optional).
+Colours are kept when every one is a name of the retail palette (as from a Merchant feed); otherwise the
+analysis names them from the image. Images are read at about `image_side` pixels a side, as a sync reads them.
 A bad row is reported with its line number and never stops the import.
 """
 
@@ -17,7 +19,8 @@ import httpx
 from stylelens.catalog.ingest import CatalogItem
 from stylelens.catalog.products import ProductInput
 from stylelens.errors import CatalogFormatError, StyleLensError
-from stylelens.vision.decode import decode_image
+from stylelens.vision.decode import decode_photo
+from stylelens.vision.palette import COLOR_NAMES
 
 REQUIRED = ("product_id", "title_en", "title_fr", "category", "price", "product_url", "image")
 
@@ -29,8 +32,13 @@ class RowError:
     reason: str
 
 
-def read_csv_catalog(path: Path, *, max_bytes: int, max_pixels: int, errors: list[RowError]) -> Iterator[CatalogItem]:
-    """Yield the valid products of a CSV file; append one RowError per row that cannot be imported."""
+def read_csv_catalog(
+    path: Path, *, max_bytes: int, max_pixels: int, errors: list[RowError], image_side: int | None = None
+) -> Iterator[CatalogItem]:
+    """Yield the valid products of a CSV file; append one RowError per row that cannot be imported.
+
+    A larger image comes out about `image_side` pixels a side (None: as it is), like the sync's fetcher.
+    """
     with path.open(newline="", encoding="utf-8-sig") as handle, httpx.Client(timeout=20) as client:
         reader = csv.DictReader(handle)
         missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
@@ -40,7 +48,7 @@ def read_csv_catalog(path: Path, *, max_bytes: int, max_pixels: int, errors: lis
             try:
                 product = product_from_row(row)
                 data = _image_bytes(row["image"], path.parent, client, max_bytes)
-                image = decode_image(data, max_bytes=max_bytes, max_pixels=max_pixels)
+                image, _ = decode_photo(data, max_bytes=max_bytes, max_pixels=max_pixels, work_side=image_side)
                 yield CatalogItem(product, image)
             except (StyleLensError, ValueError, OSError, httpx.HTTPError) as exc:
                 detail = exc.detail if isinstance(exc, StyleLensError) else str(exc)
@@ -59,6 +67,7 @@ def product_from_row(row: dict[str, str]) -> ProductInput:
     stock = {size: int(qty) for size, qty in (item.split(":", 1) for item in _list(row.get("stock")))}
     if any(q < 0 for q in stock.values()):
         raise ValueError("stock cannot be negative")
+    colours = tuple(dict.fromkeys(c.lower() for c in _list(row.get("colors"))))
     return ProductInput(
         product_id=row["product_id"].strip(),
         title_en=row["title_en"].strip(),
@@ -70,7 +79,7 @@ def product_from_row(row: dict[str, str]) -> ProductInput:
         brand=(row.get("brand") or "").strip(),
         description_en=(row.get("description_en") or "").strip(),
         description_fr=(row.get("description_fr") or "").strip(),
-        colors=tuple(_list(row.get("colors"))),
+        colors=colours if all(c in COLOR_NAMES for c in colours) else (),
         pattern=(row.get("pattern") or "solid").strip().lower(),
         sizes=tuple(sizes or stock),
         stock=stock,
@@ -85,12 +94,13 @@ def _image_bytes(ref: str, base: Path, client: httpx.Client, max_bytes: int) -> 
     if ref.startswith(("http://", "https://")):
         with client.stream("GET", ref) as response:
             response.raise_for_status()
-            data = b""
+            chunks, size = [], 0
             for chunk in response.iter_bytes():
-                data += chunk
-                if len(data) > max_bytes:
+                size += len(chunk)
+                if size > max_bytes:
                     raise ValueError(f"image over {max_bytes} bytes")
-            return data
+                chunks.append(chunk)
+            return b"".join(chunks)
     local = (base / ref).resolve()
     if not local.is_relative_to(base.resolve()):
         raise ValueError("image path leaves the catalog folder")

@@ -62,7 +62,11 @@ def catalog_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fa
     try:
         with progress(f"Importing {file.name}", None) as advance:
             items = read_csv_catalog(
-                file, max_bytes=settings.vision.max_bytes, max_pixels=settings.vision.max_pixels, errors=errors
+                file,
+                max_bytes=settings.vision.max_bytes,
+                max_pixels=settings.vision.max_pixels,
+                errors=errors,
+                image_side=settings.integration.image_side,
             )
             report = services.ingestor.ingest(items, on_progress=advance)
     except StyleLensError as exc:
