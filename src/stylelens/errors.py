@@ -8,6 +8,7 @@ StyleLensError                 base of everything the product raises on purpose
  |    |    +-- ImageTooLarge   over the byte or pixel limit, e.g. a decompression bomb (413)
  |    +-- CatalogFormatError   a catalog file or row we cannot import (422)
  +-- NotFound                  the thing asked for does not exist (404)
+ +-- PhotoForgotten            a search names a photo the service no longer remembers: send it again (410)
  +-- NotReady                  models or the index are not prepared yet (503)
  +-- NotSignedIn               no valid session or token, or wrong credentials (401)
  +-- Forbidden                 signed in, but not allowed to do this (403)
@@ -74,6 +75,13 @@ class NotFound(StyleLensError):
 
     status = 404
     title = "Not found"
+
+
+class PhotoForgotten(StyleLensError):
+    """A search names, by its photo_id, a photo the service no longer remembers (expired, or memory off)."""
+
+    status = 410
+    title = "Photo no longer remembered"
 
 
 class NotReady(StyleLensError):

@@ -72,3 +72,35 @@ def test_limit_and_language(client: TestClient, demo_services: Services) -> None
     assert len(search(client, photo, limit=3)["results"]) == 3
     assert search(client, photo, limit=1, lang="en")["results"][0]["title"] == product.title_en
     assert search(client, photo, limit=1)["results"][0]["title"] == product.title_fr
+
+
+def test_the_same_photo_is_searched_again_by_its_photo_id_without_sending_it(
+    client: TestClient, demo_services: Services
+) -> None:
+    product = next(demo_products(seed=7, count=1)).product
+    photo = rephotograph(demo_image(demo_services, product.product_id), angle=10, quality=70)
+    first = search(client, photo, limit=10)
+    assert len(first["photo_id"]) == 64
+    by_id = client.post("/v1/search", data={"photo_id": first["photo_id"], "limit": "10", "max_price": "60"})
+    assert by_id.status_code == 200, by_id.text
+    filtered = search(client, photo, limit=10, max_price=60)
+    assert by_id.json() == filtered and by_id.json()["garments"] == first["garments"]
+    assert all(r["price"] <= 60 for r in filtered["results"])
+
+
+def test_a_photo_id_the_service_does_not_remember_asks_for_the_photo_again(client: TestClient) -> None:
+    cases = [
+        ({"photo_id": "ab" * 32}, 410, "send it again"),  # expired, or never searched
+        ({"photo_id": "not-hex"}, 422, "photo_id"),
+        ({"photo_id": "ab" * 32, "box": "1,1,40,40"}, 422, "box"),
+    ]
+    for fields, status, words in cases:
+        response = client.post("/v1/search", data=fields)
+        assert response.status_code == status, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert words in response.json()["detail"]
+    both = client.post(
+        "/v1/search", files={"image": ("p.jpg", jpeg_bytes(Image.new("RGB", (64, 64)), 80), "image/jpeg")},
+        data={"photo_id": "ab" * 32},
+    )  # fmt: skip
+    assert both.status_code == 422 and "not both" in both.json()["detail"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import time
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from PIL import Image
 from stylelens.catalog.demo import demo_products
 from stylelens.catalog.demo_feed import demo_catalog_items
 from stylelens.config import Settings
+from stylelens.errors import InvalidInput, PhotoForgotten
 from stylelens.recommend.search import SearchQuery
 from stylelens.services import Services
 
@@ -86,6 +88,15 @@ def test_a_photo_searched_again_with_other_filters_is_not_read_again(
         (g.category, g.garment.colors, g.garment.region) for g in first.garments
     ]
     assert again.results and all(hit.product.category == category for hit in again.results)
+    # By the answer's photo_id, without the photo: the same answer, nothing read.
+    assert first.photo_id == hashlib.sha256(photo).hexdigest() == again.photo_id
+    by_id = small_shop.search.search_again(first.photo_id, SearchQuery(limit=5, where=IndexFilter(category=category)))
+    assert len(reads) == 1 and by_id.photo_id == first.photo_id
+    assert [h.product.product_id for h in by_id.results] == [h.product.product_id for h in again.results]
+    with pytest.raises(PhotoForgotten):
+        small_shop.search.search_again(hashlib.sha256(b"another photo").hexdigest(), SearchQuery())
+    with pytest.raises(InvalidInput):
+        small_shop.search.search_again(first.photo_id, SearchQuery(box=(0, 0, 50, 50)))
     buffer = io.BytesIO()
     item.image.convert("RGB").save(buffer, format="JPEG", quality=87)
     small_shop.search.search(buffer.getvalue(), SearchQuery(limit=5))
@@ -99,11 +110,15 @@ def test_a_photo_searched_again_with_other_filters_is_not_read_again(
         )  # fmt: skip
 
     forgetful = search(recent_photos=0)
-    forgetful.search(photo, SearchQuery(limit=5))
+    assert forgetful.search(photo, SearchQuery(limit=5)).photo_id is None
     forgetful.search(photo, SearchQuery(limit=5))
     assert len(reads) == 4
+    with pytest.raises(PhotoForgotten):
+        forgetful.search_again(first.photo_id, SearchQuery())
     brief = search(recent_photos=8, recent_photo_s=0.05)
     brief.search(photo, SearchQuery(limit=5))
     time.sleep(0.1)
+    with pytest.raises(PhotoForgotten):
+        brief.search_again(first.photo_id, SearchQuery())
     brief.search(photo, SearchQuery(limit=5))
     assert len(reads) == 6

@@ -60,12 +60,17 @@ def choose_photo(page: Any, photo: bytes, name: str = "photo.jpg", mime: str = "
 
 
 def watch_uploads(page: Any) -> None:
-    """Keep a copy of each photo the app uploads (Playwright does not see blob request bodies)."""
+    """Keep a copy of each photo the app uploads (Playwright does not see blob request bodies), and each photo_id
+    it sends instead."""
     page.evaluate(
         """() => {
             const send = window.fetch;
             window.uploads = [];
+            window.photoIds = [];
             window.fetch = async (url, options = {}) => {
+                if (options.body instanceof FormData && options.body.get("photo_id")) {
+                    window.photoIds.push(options.body.get("photo_id"));
+                }
                 if (options.body instanceof FormData && options.body.get("image")) {
                     const bytes = new Uint8Array(await options.body.get("image").arrayBuffer());
                     window.uploads.push(btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join("")));
@@ -78,6 +83,10 @@ def watch_uploads(page: Any) -> None:
 
 def uploaded_images(page: Any) -> list[bytes]:
     return [base64.b64decode(b) for b in page.evaluate("() => window.uploads")]
+
+
+def sent_photo_ids(page: Any) -> list[str]:
+    return list(page.evaluate("() => window.photoIds"))
 
 
 def card_prices(page: Any) -> list[float]:

@@ -3,6 +3,7 @@ sheet, feedback, the feed, the profile, data export, account deletion; every scr
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import zipfile
@@ -11,7 +12,15 @@ from typing import Any
 
 from PIL import Image
 from sqlalchemy import select
-from web.flows import card_prices, check_screen, choose_photo, onboard, uploaded_images, watch_uploads
+from web.flows import (
+    card_prices,
+    check_screen,
+    choose_photo,
+    onboard,
+    sent_photo_ids,
+    uploaded_images,
+    watch_uploads,
+)
 from web.live import AXE, CHROMIUM, CHROMIUM_ARGS, LiveServer, WebShop, photo_of
 
 from stylelens.storage.integration_models import ShopperEvent
@@ -76,6 +85,9 @@ def test_photo_is_shrunk_and_stripped_then_garments_results_filter_and_refine(
     page.wait_for_selector("#results-area .grid, #results-area .notice")
     prices = card_prices(page)
     assert prices and all(p <= int(ceiling) for p in prices), prices
+    # The filtered search named the photo by the id of the first answer: it was not uploaded again.
+    assert len(uploaded_images(page)) == 1 and len(sent_photo_ids(page)) == 1
+    assert sent_photo_ids(page)[0] == hashlib.sha256(uploaded_images(page)[0]).hexdigest()
     shots(page, "results-filtered")
 
     first_price = prices[0]
@@ -188,6 +200,33 @@ def test_errors_say_what_happened_and_offer_a_way_forward(
     page.locator("[data-error=too_large]").wait_for()
     page.get_by_role("button", name="Prendre une autre photo").click()
     page.wait_for_selector("#choose-photo")
+
+
+def test_a_photo_the_service_has_forgotten_is_sent_again_on_a_filter_change(page: Any, web_shop: WebShop) -> None:
+    photo, _ = photo_of(web_shop, 7)
+    onboard(page)
+    watch_uploads(page)
+    choose_photo(page, photo)
+    page.wait_for_selector("main[data-screen=garments]")
+    page.locator("button.garment").first.click()
+    page.wait_for_selector("#results-area .grid")
+    forgotten: list[str] = []
+
+    def forget(route: Any) -> None:  # the service restarted, or the shopper came back after its memory's minutes
+        if b'name="photo_id"' in (route.request.post_data_buffer or b""):
+            forgotten.append(route.request.url)
+            body = {"type": "about:blank", "title": "Photo no longer remembered", "status": 410, "detail": "again"}
+            route.fulfill(status=410, content_type="application/problem+json", body=json.dumps(body))
+        else:
+            route.continue_()
+
+    page.route("**/v1/search", forget)
+    page.get_by_text("Filtres").click()
+    page.check("#filter-in-stock")
+    page.get_by_role("button", name="Appliquer").click()
+    page.wait_for_selector("#results-area .grid")
+    assert len(forgotten) == 1 and len(uploaded_images(page)) == 2  # asked by id, then the photo sent again
+    assert not page.locator("[data-error]").count()
 
 
 def test_app_shell_opens_with_the_network_off(

@@ -48,6 +48,11 @@ class SearchResultOut(BaseModel):
 class SearchOut(BaseModel):
     garments: list[GarmentOut]
     results: list[SearchResultOut]
+    photo_id: str | None = Field(
+        default=None,
+        description="Names this photo for a new search of it without sending it again (the `photo_id` form "
+        "field), while the service remembers what it read of it; null when it does not",
+    )
 
 
 class ProductBase(BaseModel):

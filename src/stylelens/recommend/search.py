@@ -13,6 +13,7 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from stylelens.errors import InvalidInput, PhotoForgotten
 from stylelens.index.base import IndexFilter, Neighbour, VectorIndex
 from stylelens.recommend.reasons import reasons_for
 from stylelens.storage.models import Product
@@ -62,6 +63,7 @@ class SearchHit:
 class SearchAnswer:
     garments: list[FoundGarment]
     results: list[SearchHit]
+    photo_id: str | None = None  # names the photo for `search_again` while it is remembered (None: it is not)
 
 
 class SearchRanker(Protocol):
@@ -102,29 +104,49 @@ class VisualSearch:
 
     def search(self, photo: bytes, query: SearchQuery) -> SearchAnswer:
         """Decode the photo in memory, read its garments, rank the catalog for the chosen one."""
-        garments = self._inside(photo, query.box) if query.box is not None else self._garments(photo)
+        if query.box is not None:
+            return self._answer(self._inside(photo, query.box), query, None)
+        if self._recent is None:
+            return self._answer(self._read(photo), query, None)
+        key = hashlib.sha256(photo).digest()
+        garments = self._remembered(key)
+        if garments is None:
+            garments = self._read(photo)
+            with self._recent_lock:
+                self._recent[key] = [replace(g, mask=_NO_MASK) for g in garments]
+        return self._answer(garments, query, key.hex())
+
+    def search_again(self, photo_id: str, query: SearchQuery) -> SearchAnswer:
+        """The search of a photo searched a moment ago, named by the `photo_id` of that answer (another garment,
+        other filters): the photo is not sent or read again. PhotoForgotten once it is no longer remembered."""
+        if query.box is not None:
+            raise InvalidInput("a box is searched on the photo itself: send the image with the box")
+        try:
+            key = bytes.fromhex(photo_id)
+        except ValueError:
+            raise InvalidInput("photo_id is the hexadecimal id of an earlier search's photo") from None
+        garments = self._remembered(key) if len(key) == hashlib.sha256().digest_size else None
+        if garments is None:
+            raise PhotoForgotten("that photo is no longer remembered (it is, for a few minutes): send it again")
+        return self._answer(garments, query, photo_id)
+
+    def _answer(self, garments: list[Garment], query: SearchQuery, photo_id: str | None) -> SearchAnswer:
+        """The catalog ranked for the chosen garment of those found."""
         found = [FoundGarment(g, self._category(g)) for g in garments]
         if not found:  # nothing that looks like a garment: a clear, empty answer
-            return SearchAnswer([], [])
+            return SearchAnswer([], [], photo_id)
         chosen = found[min(query.garment, len(found) - 1)]
         if self.ranker and (ranked := self.ranker.rerank(chosen.garment, chosen.category.label, query)) is not None:
-            return SearchAnswer(found, self._ranked_hits(ranked))
+            return SearchAnswer(found, self._ranked_hits(ranked), photo_id)
         neighbours = self.index.search(chosen.garment.embedding, query.limit, query.where)
-        return SearchAnswer(found, self._hits(neighbours, chosen))
+        return SearchAnswer(found, self._hits(neighbours, chosen), photo_id)
 
-    def _garments(self, photo: bytes) -> list[Garment]:
-        """The garments of the photo, regions in its pixels: remembered from a search a moment ago, or read now."""
+    def _remembered(self, key: bytes) -> list[Garment] | None:
+        """The garments of a photo searched a moment ago (regions in its pixels, no masks), by its SHA-256."""
         if self._recent is None:
-            return self._read(photo)
-        key = hashlib.sha256(photo).digest()
+            return None
         with self._recent_lock:
-            remembered = self._recent.get(key)
-        if remembered is not None:
-            return remembered
-        garments = self._read(photo)
-        with self._recent_lock:
-            self._recent[key] = [replace(g, mask=_NO_MASK) for g in garments]
-        return garments
+            return self._recent.get(key)
 
     def _read(self, photo: bytes) -> list[Garment]:
         image, sx, sy = self._decode(photo)

@@ -27,15 +27,24 @@ from stylelens.vision.palette import COLOR_NAMES
 
 router = APIRouter(tags=["search"])
 ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": Problem, "content": {"application/problem+json": {}}} for code in (400, 413, 415, 422)
+    code: {"model": Problem, "content": {"application/problem+json": {}}} for code in (400, 410, 413, 415, 422)
 }
+PHOTO_ID = r"^[0-9a-f]{64}$"
 
 
 @router.post("/search", response_model=SearchOut, responses=ERRORS)
 async def search(
     request: Request,
     services: ServicesDep,
-    image: Annotated[UploadFile, File(description="The shopper's photo: JPEG, PNG, WebP or HEIC")],
+    image: Annotated[UploadFile | None, File(description="The shopper's photo: JPEG, PNG, WebP or HEIC")] = None,
+    photo_id: Annotated[
+        str | None,
+        Form(
+            pattern=PHOTO_ID,
+            description="Instead of the image: the photo_id of a search a moment ago, to search the same photo "
+            "again (another garment, other filters) without sending it; 410 once it is no longer remembered",
+        ),
+    ] = None,
     limit: Annotated[int, Form(ge=1, le=100)] = 20,
     category: Annotated[str | None, Form(max_length=40)] = None,
     color: Annotated[str | None, Form(max_length=20)] = None,
@@ -48,18 +57,32 @@ async def search(
     size: Annotated[list[str] | None, Form(max_length=4, description="The shopper's sizes: in stock first")] = None,
     shopper_id: Annotated[str | None, Depends(optional_shopper)] = None,
 ) -> SearchOut:
-    """Find the garments in the photo and the catalog items most like the chosen one."""
+    """Find the garments in the photo and the catalog items most like the chosen one.
+
+    The answer's `photo_id` names the photo while the service remembers what it read of it (a few minutes, no
+    pixel kept): send it instead of the image to search the same photo with another garment or other filters.
+    """
     if color is not None and color not in COLOR_NAMES:
         raise InvalidInput(f"unknown colour {color!r}; use one of: {', '.join(COLOR_NAMES)}")
-    max_bytes = services.settings.vision.max_bytes
-    photo = await image.read(max_bytes + 1)
-    if len(photo) > max_bytes:
-        raise ImageTooLarge(f"the photo is over {max_bytes // (1024 * 1024)} MB; please send a smaller one")
+    if (image is None) == (photo_id is None):
+        raise InvalidInput(
+            "send the photo in the `image` field (multipart), or the `photo_id` of a search a moment ago, not both"
+            if image is not None
+            else "send the photo in the `image` field (multipart), or the `photo_id` of a search a moment ago"
+        )
     where = IndexFilter(category=category or None, color=color, max_price=max_price, in_stock=in_stock)
     sizes = tuple(size or ())
     query = SearchQuery(
         limit=limit, where=where, garment=garment, box=_box(box), shopper=shopper_id, sizes=sizes, text=text
     )
+    if photo_id is not None:
+        answer = await run_in_threadpool(services.search.search_again, photo_id, query)
+        return _present(request, answer, lang)
+    assert image is not None
+    max_bytes = services.settings.vision.max_bytes
+    photo = await image.read(max_bytes + 1)
+    if len(photo) > max_bytes:
+        raise ImageTooLarge(f"the photo is over {max_bytes // (1024 * 1024)} MB; please send a smaller one")
     answer = await run_in_threadpool(services.search.search, photo, query)
     return _present(request, answer, lang)
 
@@ -89,7 +112,7 @@ def _present(request: Request, answer: SearchAnswer, lang: str) -> SearchOut:
         )
         for hit in answer.results
     ]
-    return SearchOut(garments=garments, results=results)
+    return SearchOut(garments=garments, results=results, photo_id=answer.photo_id)
 
 
 def _box(text: str | None) -> tuple[int, int, int, int] | None:

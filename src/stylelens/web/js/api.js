@@ -2,7 +2,8 @@
 import { lang } from "./i18n.js";
 import { persist, store } from "./store.js";
 
-// What went wrong, in the shopper's terms: offline, too_large, bad_photo, no_garment, rate, auth, not_found, server.
+// What went wrong, in the shopper's terms: offline, too_large, bad_photo, no_garment, rate, auth, not_found,
+// gone (a photo the service no longer remembers), server.
 export class AppError extends Error {
   constructor(kind, detail = "") {
     super(detail || kind);
@@ -10,7 +11,7 @@ export class AppError extends Error {
   }
 }
 
-const KIND_BY_STATUS = { 401: "auth", 404: "not_found", 413: "too_large", 415: "bad_photo", 429: "rate" };
+const KIND_BY_STATUS = { 401: "auth", 404: "not_found", 410: "gone", 413: "too_large", 415: "bad_photo", 429: "rate" };
 
 async function call(method, path, { json, form, auth = true } = {}) {
   const headers = {};
@@ -65,9 +66,11 @@ export const resetTaste = () => call("DELETE", "/v1/me/taste");
 export const exportData = async () => (await call("GET", "/v1/me/export")).blob();
 export const deleteAccount = () => json(call("DELETE", "/v1/me"));
 
+// `photo` is the photo's blob, or the photo_id of an earlier answer (a string): the same photo, not sent again.
 export async function search(photo, { garment = 0, category, color, maxPrice, inStock } = {}) {
   const form = new FormData();
-  form.append("image", photo, "photo.jpg");
+  if (typeof photo === "string") form.append("photo_id", photo);
+  else form.append("image", photo, "photo.jpg");
   form.append("limit", "24");
   form.append("garment", String(garment));
   form.append("lang", lang());

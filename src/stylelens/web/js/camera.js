@@ -81,13 +81,30 @@ async function searchPhoto(source, go, status) {
     const answer = await api.search(photo.blob);
     if (!answer.garments.length) throw new api.AppError("no_garment");
     if (current.photo) URL.revokeObjectURL(current.photo.url);
-    Object.assign(current, { photo: { ...photo, url: URL.createObjectURL(photo.blob) }, answer, garment: 0, filters: {}, refined: null });
+    const shown = { ...photo, url: URL.createObjectURL(photo.blob), id: answer.photo_id || null };
+    Object.assign(current, { photo: shown, answer, garment: 0, filters: {}, refined: null });
     api.recordEvent("search", "", { garments: answer.garments.length });
     go("#/garments");
   } catch (error) {
     const retry = { label: t("retry"), run: () => searchPhoto(source, go, status) };
     status.replaceChildren(errorPanel(error, error.kind === "offline" || error.kind === "server" ? [retry, ...again] : again));
   }
+}
+
+// The current photo searched again (another garment, other filters) by the id the service gave it, so the
+// photo is not uploaded again over the shopper's mobile data; sent again only once the service has forgotten it.
+export async function searchAgain(options) {
+  const { photo } = current;
+  if (photo.id) {
+    try {
+      return await api.search(photo.id, options);
+    } catch (error) {
+      if (error.kind !== "gone") throw error;
+    }
+  }
+  const answer = await api.search(photo.blob, options);
+  photo.id = answer.photo_id || null;
+  return answer;
 }
 
 export function garmentName(garment) {
@@ -125,7 +142,7 @@ async function choose(index, go) {
   if (index !== current.garment) {
     status.append(busy(t("searching")));
     try {
-      current.answer = { ...current.answer, ...(await api.search(current.photo.blob, { garment: index })) };
+      current.answer = { ...current.answer, ...(await searchAgain({ garment: index })) };
     } catch (error) {
       status.append(errorPanel(error, [{ label: t("retry"), run: () => choose(index, go), primary: true }]));
       return;

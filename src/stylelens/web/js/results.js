@@ -1,6 +1,6 @@
 // The results grid of a photo search: filters (category, colour, price, size, stock) and "like this but..." chips.
 import * as api from "./api.js";
-import { current, garmentName } from "./camera.js";
+import { current, garmentName, searchAgain } from "./camera.js";
 import { CATEGORIES, CHANGES, COLOURS, categoryName, colourName, t } from "./i18n.js";
 import { busy, button, errorPanel, grid, h, notice, show } from "./ui.js";
 
@@ -47,7 +47,7 @@ async function run(go) {
   area.replaceChildren(busy(t("searching")));
   try {
     const { size, ...filters } = current.filters;
-    const answer = await api.search(current.photo.blob, { garment: current.garment, ...filters });
+    const answer = await searchAgain({ garment: current.garment, ...filters });
     let results = answer.results;
     if (size) {
       const details = await Promise.all(results.map((r) => api.product(r.product_id).catch(() => null)));
