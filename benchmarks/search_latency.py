@@ -7,7 +7,8 @@ Prints p50/p95 of each and the ratio whole request / model alone (the goal is <=
 in process (no HTTP), the same upload sent to a route that answers at once (what HTTP alone costs), and each
 step of reading the photo run on its own (where the time goes). Every search here reads its photo anew (the
 service's memory of recent photos is off), except "same photo, another filter": a shopper changing a filter,
-whose photo's garments the service remembers (VisionSettings.recent_photos).
+whose photo's garments the service remembers (VisionSettings.recent_photos), in process and over HTTP, where the
+app sends the first answer's photo_id instead of the photo.
 
     .venv/bin/python benchmarks/search_latency.py [--size 2400] [--requests 200]
 """
@@ -34,6 +35,7 @@ from _common import demo_services, machine, p50_p95, timings_ms  # noqa: E402
 from _stages import cpu_ms, print_stage_table, stage_table  # noqa: E402
 
 from stylelens.api.app import create_app  # noqa: E402
+from stylelens.recommend.search import SearchQuery, VisualSearch  # noqa: E402
 from stylelens.services import Services  # noqa: E402
 
 
@@ -61,22 +63,45 @@ def _add_upload_only_route(app: FastAPI) -> None:
     app.router.routes.insert(0, app.router.routes.pop())  # before the web app mounted at /
 
 
+PRICES = [40.0, 60.0, 80.0, 120.0, None]  # the filters a shopper tries in turn
+
+
+def _remembering(services: Services) -> VisualSearch:
+    """The service's search as it runs by default, with its memory of recent photos on (the benchmark's is off)."""
+    v = services.settings.vision
+    return VisualSearch(
+        services.analyser, services.index, services.sessions, max_bytes=v.max_bytes, max_pixels=v.max_pixels,
+        ranker=services.search.ranker, recent_photos=8,
+    )  # fmt: skip
+
+
 def _filter_changes(services: Services, photo: bytes, requests: int) -> list[float]:
     """A shopper changing filters on one photo, as the service runs with VisionSettings.recent_photos: the first
     search reads the photo, the others take its garments from memory (every other figure here reads it anew)."""
     from stylelens.index.base import IndexFilter
-    from stylelens.recommend.search import SearchQuery, VisualSearch
 
-    v = services.settings.vision
-    search = VisualSearch(
-        services.analyser, services.index, services.sessions, max_bytes=v.max_bytes, max_pixels=v.max_pixels,
-        recent_photos=8,
-    )  # fmt: skip
+    search = _remembering(services)
     search.search(photo, SearchQuery())
-    prices = [40.0, 60.0, 80.0, 120.0, None]
-    queries = [SearchQuery(where=IndexFilter(max_price=prices[i % len(prices)])) for i in range(requests)]
+    queries = [SearchQuery(where=IndexFilter(max_price=PRICES[i % len(PRICES)])) for i in range(requests)]
     it = iter(queries)
     return timings_ms(lambda: search.search(photo, next(it)), requests - 3)
+
+
+def _filter_changes_by_id(client: httpx.Client, services: Services, photo: bytes, requests: int) -> list[float]:
+    """The same over HTTP as the app does it: one upload, then each filter sent with its answer's photo_id."""
+    forgetful = services.search
+    services.search = _remembering(services)  # type: ignore[misc]  # the running app reads services.search
+    try:
+        first = client.post("/v1/search", files={"image": ("photo.jpg", photo, "image/jpeg")})
+        photo_id = first.raise_for_status().json()["photo_id"]
+        fields = iter([{"photo_id": photo_id, **({"max_price": p} if p else {})} for p in PRICES] * requests)
+
+        def by_id() -> None:
+            client.post("/v1/search", data=next(fields)).raise_for_status()
+
+        return timings_ms(by_id, requests - 3)
+    finally:
+        services.search = forgetful  # type: ignore[misc]  # every other figure reads its photo anew
 
 
 def free_port() -> int:
@@ -99,7 +124,9 @@ def main() -> None:
     )
     photo = shopper_jpeg(services, product_id)
     port = free_port()
-    app = create_app(services.settings, services)
+    # One client sends every request here: the per-client limit (120 searches a minute) would answer 429.
+    security = services.settings.security.model_copy(update={"search_per_minute": 1_000_000})
+    app = create_app(services.settings.model_copy(update={"security": security}), services)
     _add_upload_only_route(app)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -120,10 +147,10 @@ def main() -> None:
             response.raise_for_status()
 
         upload = timings_ms(upload_only, args.requests)
+        by_id = _filter_changes_by_id(client, services, photo, args.requests)
     server.should_exit = True
     thread.join()
 
-    from stylelens.recommend.search import SearchQuery
     from stylelens.vision.decode import decode_image
     from stylelens.vision.foreground import garment_mask
 
@@ -146,10 +173,11 @@ def main() -> None:
         ("the same search in process (no HTTP)", in_process),
         ("the same upload, answered empty at once", upload),
         ("same photo, another filter (in process)", refined),
+        ("same photo, another filter, by photo_id (HTTP)", by_id),
     ]
     for name, samples in rows:
         p50, p95 = p50_p95(samples)
-        print(f"{name:42s} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
+        print(f"{name:47s} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
     ratio = p50_p95(whole)[0] / p50_p95(model)[0]
     print(f"ratio whole request / model alone (p50): {ratio:.2f}  (goal <= 1.5)")
     print(f"ratio whole request / embedder call (p50): {p50_p95(whole)[0] / p50_p95(embed)[0]:.2f}")
