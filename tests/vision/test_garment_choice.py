@@ -89,7 +89,8 @@ def test_a_photo_searched_again_with_other_filters_is_not_read_again(
     ]
     assert again.results and all(hit.product.category == category for hit in again.results)
     # By the answer's photo_id, without the photo: the same answer, nothing read.
-    assert first.photo_id == hashlib.sha256(photo).hexdigest() == again.photo_id
+    assert first.photo_id is not None and first.photo_id == again.photo_id
+    assert first.photo_id != hashlib.sha256(photo).hexdigest()  # a keyed hash: the id says nothing of the photo
     by_id = small_shop.search.search_again(first.photo_id, SearchQuery(limit=5, where=IndexFilter(category=category)))
     assert len(reads) == 1 and by_id.photo_id == first.photo_id
     assert [h.product.product_id for h in by_id.results] == [h.product.product_id for h in again.results]
@@ -122,3 +123,10 @@ def test_a_photo_searched_again_with_other_filters_is_not_read_again(
         brief.search_again(first.photo_id, SearchQuery())
     brief.search(photo, SearchQuery(limit=5))
     assert len(reads) == 6
+    # Another shopper's search of the same photo is read anew, under another id; neither id serves the other.
+    mine = small_shop.search.search(photo, SearchQuery(shopper="shopper-a")).photo_id
+    assert len(reads) == 7 and mine not in (None, first.photo_id)
+    assert small_shop.search.search_again(mine, SearchQuery(shopper="shopper-a")).garments  # type: ignore[arg-type]
+    for photo_id, shopper in ((mine, "shopper-b"), (mine, None), (first.photo_id, "shopper-a")):
+        with pytest.raises(PhotoForgotten):
+            small_shop.search.search_again(photo_id, SearchQuery(shopper=shopper))  # type: ignore[arg-type]

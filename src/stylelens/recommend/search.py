@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
+import secrets
 import threading
 from dataclasses import dataclass, field, replace
 from typing import Protocol
@@ -96,11 +98,14 @@ class VisualSearch:
         self.max_bytes = max_bytes
         self.max_pixels = max_pixels
         self.ranker = ranker
-        # The garments of photos searched a moment ago, by the photo's SHA-256 (see VisionSettings.recent_photos).
-        self._recent: TTLCache[bytes, list[Garment]] | None = (
+        # The garments of photos searched a moment ago (see VisionSettings.recent_photos), with who searched them,
+        # by a keyed hash of the photo and that shopper: the photo_id of the answer. The key is drawn at start and
+        # never leaves the process, so an id says nothing of its photo, and nobody else's photo or id finds it.
+        self._recent: TTLCache[bytes, tuple[str | None, list[Garment]]] | None = (
             TTLCache(recent_photos, recent_photo_s) if recent_photos > 0 else None
         )
         self._recent_lock = threading.Lock()
+        self._photo_key = secrets.token_bytes(32)
 
     def search(self, photo: bytes, query: SearchQuery) -> SearchAnswer:
         """Decode the photo in memory, read its garments, rank the catalog for the chosen one."""
@@ -108,12 +113,12 @@ class VisualSearch:
             return self._answer(self._inside(photo, query.box), query, None)
         if self._recent is None:
             return self._answer(self._read(photo), query, None)
-        key = hashlib.sha256(photo).digest()
-        garments = self._remembered(key)
+        key = hmac.new(self._photo_key, (query.shopper or "").encode() + b"\0" + photo, hashlib.sha256).digest()
+        garments = self._remembered(key, query.shopper)
         if garments is None:
             garments = self._read(photo)
             with self._recent_lock:
-                self._recent[key] = [replace(g, mask=_NO_MASK) for g in garments]
+                self._recent[key] = (query.shopper, [replace(g, mask=_NO_MASK) for g in garments])
         return self._answer(garments, query, key.hex())
 
     def search_again(self, photo_id: str, query: SearchQuery) -> SearchAnswer:
@@ -125,7 +130,7 @@ class VisualSearch:
             key = bytes.fromhex(photo_id)
         except ValueError:
             raise InvalidInput("photo_id is the hexadecimal id of an earlier search's photo") from None
-        garments = self._remembered(key) if len(key) == hashlib.sha256().digest_size else None
+        garments = self._remembered(key, query.shopper)
         if garments is None:
             raise PhotoForgotten("that photo is no longer remembered (it is, for a few minutes): send it again")
         return self._answer(garments, query, photo_id)
@@ -141,12 +146,13 @@ class VisualSearch:
         neighbours = self.index.search(chosen.garment.embedding, query.limit, query.where)
         return SearchAnswer(found, self._hits(neighbours, chosen), photo_id)
 
-    def _remembered(self, key: bytes) -> list[Garment] | None:
-        """The garments of a photo searched a moment ago (regions in its pixels, no masks), by its SHA-256."""
+    def _remembered(self, key: bytes, shopper: str | None) -> list[Garment] | None:
+        """The garments of a photo this shopper searched a moment ago (regions in its pixels, no masks)."""
         if self._recent is None:
             return None
         with self._recent_lock:
-            return self._recent.get(key)
+            entry = self._recent.get(key)
+        return entry[1] if entry is not None and entry[0] == shopper else None
 
     def _read(self, photo: bytes) -> list[Garment]:
         image, sx, sy = self._decode(photo)
