@@ -489,7 +489,15 @@ resource api 'Microsoft.App/containerApps@2024-03-01' = {
     workloadProfileName: 'Consumption'
     configuration: {
       activeRevisionsMode: 'Single'
-      ingress: { external: true, targetPort: 8000, transport: 'auto', allowInsecure: false }
+      // Sticky: a shopper's filter change sends the photo_id of a search that only the replica which read the
+      // photo remembers (in its memory); on another replica it would be a 410 and the photo sent again.
+      ingress: {
+        external: true
+        targetPort: 8000
+        transport: 'auto'
+        allowInsecure: false
+        stickySessions: { affinity: 'sticky' }
+      }
       registries: [ { server: registry.properties.loginServer, identity: identity.id } ]
       secrets: secrets
     }

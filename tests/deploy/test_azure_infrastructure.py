@@ -91,6 +91,8 @@ def test_api_scales_on_http_concurrency_and_worker_on_queue_length(template: dic
     api = props(template, "api")["properties"]
     assert api["configuration"]["ingress"]["external"] is True
     assert api["configuration"]["ingress"]["allowInsecure"] is False
+    # photo_id searches reach the replica that remembers the photo (a 410 and a new upload elsewhere)
+    assert api["configuration"]["ingress"]["stickySessions"]["affinity"] == "sticky"
     api_scale = api["template"]["scale"]
     assert api_scale["minReplicas"] >= 2 and "http" in api_scale["rules"][0]
     worker = props(template, "worker")["properties"]
