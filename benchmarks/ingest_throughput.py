@@ -39,7 +39,7 @@ from _common import machine  # noqa: E402
 from _shop import fresh_services, static_server  # noqa: E402
 from shop_server import Shop  # noqa: E402
 
-from stylelens.catalog.ingest import _png  # noqa: E402
+from stylelens.catalog.ingest import encode_mask_png  # noqa: E402
 from stylelens.catalog.sync import sync_source  # noqa: E402
 from stylelens.services import Services  # noqa: E402
 from stylelens.vision.colors import garment_colors  # noqa: E402
@@ -133,18 +133,21 @@ def _step_table(services: Services, url: str, ids: list[str], backbone_per_image
     """CPU seconds per image of each step of the sync, run one by one on the same images (one thread each)."""
     fetcher, embedder = services.image_fetcher, services.embedder
     urls = [f"{url}/images/{pid}-v0.png" for pid in ids]
-    data = [fetcher._download(u) for u in urls]
+    data = [fetcher.download(u) for u in urls]
     images = [fetcher.decode(d) for d in data]
     rgbs = [np.asarray(img) for img in images]
     masks = [garment_mask(rgb) for rgb in rgbs]
     pairs = list(zip(images, rgbs, masks, strict=True))
     chunks = [(images[i : i + 16], masks[i : i + 16]) for i in range(0, len(images), 16)]
     steps: list[tuple[str, Callable[[], object]]] = [
-        ("download (HTTP client)", lambda: [fetcher._download(u) for u in urls]),
+        ("download (HTTP client)", lambda: [fetcher.download(u) for u in urls]),
         ("decode and checks", lambda: [fetcher.decode(d) for d in data]),
         ("garment mask", lambda: [garment_mask(rgb) for rgb in rgbs]),
         ("colours", lambda: [garment_colors(rgb, m) for _, rgb, m in pairs]),
-        ("JPEG + mask PNG for the blob store", lambda: [(encode_jpeg(i, quality=92), _png(m)) for i, _, m in pairs]),
+        (
+            "JPEG + mask PNG for the blob store",
+            lambda: [(encode_jpeg(i, quality=92), encode_mask_png(m)) for i, _, m in pairs],
+        ),
         ("crop + resize for the backbone", lambda: [embedder.preprocess_batch(i, m) for i, m in chunks]),
     ]
     out = []

@@ -123,7 +123,7 @@ class ImageFetcher:
         error = ""
         for attempt in range(1, self.retries + 2):
             try:
-                data = self._download(url)
+                data = self.download(url)
                 with self._cpu:  # decoding and preparing: CPU work, a few fetching threads at a time
                     image = self.decode(data)
                     result = FetchResult(url, image, hashlib.sha256(data).hexdigest(), attempts=attempt)
@@ -144,7 +144,11 @@ class ImageFetcher:
         everything done to the image after)."""
         return decode_photo(data, max_bytes=self.max_bytes, max_pixels=self.max_pixels, work_side=self.image_side)[0]
 
-    def _download(self, url: str) -> bytes:
+    def download(self, url: str) -> bytes:
+        """The bytes at `url`, checked (status, size, first bytes) as they stream; no retry: `fetch` retries.
+
+        Raises ValueError for a final failure, and a private retry signal for one worth trying again.
+        """
         try:
             with self.client.stream("GET", url) as response:
                 if response.status_code in RETRY_STATUSES:

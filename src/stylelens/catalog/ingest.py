@@ -58,7 +58,7 @@ def prepare_image(image: Image.Image, *, colors: bool = True) -> PreparedImage:
     rgb = np.asarray(image.convert("RGB"))
     mask = garment_mask(rgb)
     return PreparedImage(
-        encode_jpeg(image, quality=92), mask, _png(mask), garment_colors(rgb, mask) if colors else None
+        encode_jpeg(image, quality=92), mask, encode_mask_png(mask), garment_colors(rgb, mask) if colors else None
     )
 
 
@@ -173,7 +173,11 @@ class CatalogIngestor:
     ) -> Product:
         p = item.product
         image_key, mask_key = f"products/{p.product_id}.jpg", f"masks/{p.product_id}.png"
-        png = item.prepared.mask_png if item.prepared is not None and item.prepared.mask is mask else _png(mask)
+        png = (
+            item.prepared.mask_png
+            if item.prepared is not None and item.prepared.mask is mask
+            else encode_mask_png(mask)
+        )
         writes += [(image_key, jpeg, "image/jpeg"), (mask_key, png, "image/png")]
         if row is None:
             row = Product(product_id=p.product_id)
@@ -207,7 +211,8 @@ def _known_colors(item: CatalogItem) -> list[ColorShare] | None:
     return item.prepared.colors if item.prepared is not None and item.mask is None else None
 
 
-def _png(mask: Mask) -> bytes:
+def encode_mask_png(mask: Mask) -> bytes:
+    """A garment mask as the blob store keeps it: an 8-bit PNG, 255 on the garment."""
     buffer = io.BytesIO()
     # optimize=True would try every zlib setting for a few bytes less; the pixels are the same either way.
     Image.fromarray(mask.astype(np.uint8) * 255).save(buffer, format="PNG", compress_level=6)
