@@ -132,3 +132,16 @@ def test_fetch_stream_takes_one_prepare_per_url() -> None:
         assert [r.prepared for r in results] == [(16, 16), None, "RGB"]
         with pytest.raises(ValueError, match="2 URLs but 3 prepare"):
             fetcher.fetch_stream(["https://s/0.png", "https://s/1.png"], prepares)
+
+
+def test_masks_are_stored_as_one_bit_pngs_that_read_back_exactly() -> None:
+    from stylelens.catalog.ingest import encode_mask_png
+
+    rng = np.random.default_rng(3)
+    mask = np.zeros((61, 47), dtype=bool)
+    mask[10:50, 5:40] = rng.random((40, 35)) > 0.2  # ragged edges and holes, odd sizes
+    stored = Image.open(io.BytesIO(encode_mask_png(mask)))
+    assert stored.mode == "1" and stored.size == (47, 61)
+    assert np.array_equal(np.asarray(stored), mask)
+    grey = np.asarray(stored.convert("L"))
+    assert set(np.unique(grey)) == {0, 255} and np.array_equal(grey > 127, mask)  # as the embedder check reads it
