@@ -111,3 +111,30 @@ def test_azure_monitor_receives_traces_and_logs(ingestion: str, monkeypatch: pyt
     messages = [e["data"]["baseData"].get("message") for e in envelopes if e["data"]["baseType"] == "MessageData"]
     assert "feed had 2 rejected rows" in messages
     assert all(e["iKey"] == "00000000-0000-0000-0000-000000000001" for e in envelopes)
+
+
+def test_logs_go_to_the_current_stderr_after_it_is_swapped_and_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A command run in process (a test runner's CliRunner) sets logging up on its own stderr, then closes it."""
+    import io
+    import logging
+    import sys
+
+    from stylelens.observability import configure_logging
+
+    root = logging.getLogger("stylelens")
+    saved = root.handlers[:], root.level, root.propagate
+    first = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", first)
+    try:
+        configure_logging(json_lines=True)
+        logging.getLogger("stylelens.test").info("one")
+        assert '"message": "one"' in first.getvalue()
+        first.close()
+        second = io.StringIO()
+        monkeypatch.setattr(sys, "stderr", second)
+        errors: list[object] = []
+        monkeypatch.setattr(logging.Handler, "handleError", lambda self, record: errors.append(sys.exc_info()[1]))
+        logging.getLogger("stylelens.test").info("two")
+        assert errors == [] and '"message": "two"' in second.getvalue()
+    finally:
+        root.handlers[:], root.level, root.propagate = saved

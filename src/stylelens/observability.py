@@ -7,6 +7,7 @@ import logging
 import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from typing import TextIO
 
 request_id: ContextVar[str] = ContextVar("request_id", default="-")
 
@@ -30,9 +31,22 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is when a record comes, not the stream it was when logging was set up
+    (a test runner, or a command run in process, may swap stderr for its own and close it afterwards)."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: object) -> None:
+        pass  # StreamHandler.__init__ and setStream assign it: the current stderr is always used
+
+
 def configure_logging(level: str = "INFO", *, json_lines: bool | None = None) -> None:
     """Send StyleLens logs to stderr, as JSON unless a person is watching a terminal."""
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     use_json = not sys.stderr.isatty() if json_lines is None else json_lines
     handler.setFormatter(JsonFormatter() if use_json else logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger("stylelens")
