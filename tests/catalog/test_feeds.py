@@ -7,6 +7,7 @@ import json
 import tracemalloc
 from decimal import Decimal
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import pytest
 
@@ -251,3 +252,39 @@ def test_format_detection() -> None:
     assert detect_format("export", b'{"products": []}') == "shopify"
     assert detect_format("export", b"id\ttitle\n") == "merchant-tsv"
     assert detect_format("products.csv", b"SKU,Name") == "csv"
+
+
+@pytest.mark.parametrize(
+    ("colours", "expected"),
+    [
+        (["Bleu marine"], ("navy",)),
+        (["Noir/Blanc"], ("black", "white")),
+        (["off-white", "GRIS CHINÉ"], ("white", "grey")),
+        (["Écru", "écru"], ("beige",)),
+        (["bleu et blanc"], ("blue", "white")),
+        (["navy & white"], ("navy", "white")),
+        (["Multicolore"], ()),  # not a colour the palette can name: the image's colours
+        (["Noir", "Léopard"], ()),  # one unknown name: all the image's, never half the shop's
+    ],
+)
+def test_the_shops_colour_words_become_palette_names(colours: list[str], expected: tuple[str, ...]) -> None:
+    items = [
+        item(f"C-{i}", group="C", extra=f"<g:size>{size}</g:size><g:color>{escape(colour)}</g:color>")
+        for i, (size, colour) in enumerate(zip(("S", "M"), colours * 2, strict=False))
+    ]
+    [product] = read(xml_feed(*items), "merchant-xml")
+    assert isinstance(product, FeedProduct) and product.product.colors == expected
+    assert {v.color for v in product.variants} == set(colours)  # each variant keeps the shop's own words
+
+
+def test_every_palette_name_and_its_french_name_are_known() -> None:
+    from stylelens.catalog.colour_names import palette_name
+    from stylelens.vision.palette import COLOR_NAMES
+
+    assert all(palette_name(name) == name for name in COLOR_NAMES)
+    french = {"noir": "black", "blanc": "white", "gris": "grey", "marine": "navy", "bleu": "blue",
+              "bleu ciel": "light blue", "vert": "green", "kaki": "khaki", "jaune": "yellow", "orange": "orange",
+              "rouge": "red", "bordeaux": "burgundy", "rose": "pink", "violet": "purple", "marron": "brown",
+              "beige": "beige"}  # fmt: skip
+    assert {word: palette_name(word) for word in french} == french
+    assert palette_name("sand") == "beige" and palette_name("violette") == "purple"  # no split inside a word

@@ -102,8 +102,8 @@ def test_csv_import_reads_large_images_at_the_working_side_and_keeps_palette_col
     photo.save(tmp_path / "big.jpg", quality=90)
     rows = [
         ["product_id", "title_en", "title_fr", "category", "price", "product_url", "image", "colors"],
-        ["B1", "Navy skirt", "Jupe marine", "skirt", "45", "https://shop/b1", "big.jpg", "Navy|WHITE"],
-        ["B2", "Navy skirt", "Jupe marine", "skirt", "45", "https://shop/b2", "big.jpg", "bleu nuit"],
+        ["B1", "Navy skirt", "Jupe marine", "skirt", "45", "https://shop/b1", "big.jpg", "Bleu marine|WHITE"],
+        ["B2", "Navy skirt", "Jupe marine", "skirt", "45", "https://shop/b2", "big.jpg", "Nuit d'été"],
     ]
     with (tmp_path / "big.csv").open("w", newline="") as handle:
         csv.writer(handle).writerows(rows)
@@ -112,8 +112,8 @@ def test_csv_import_reads_large_images_at_the_working_side_and_keeps_palette_col
     services = Services(settings)
     with services.sessions() as session:
         products = {p.product_id: p for p in session.scalars(select(Product))}
-    assert products["B1"].colors == ["navy", "white"]  # the shop's, in the palette
-    assert products["B2"].colors and products["B2"].colors[0] == "navy"  # not palette names: the image's
+    assert products["B1"].colors == ["navy", "white"]  # the shop's words, as palette names
+    assert products["B2"].colors and products["B2"].colors[0] == "navy"  # a word the palette lacks: the image's
     stored = Image.open(io.BytesIO(services.blobs.get(products["B1"].image_key)))
     side = settings.integration.image_side
     assert side / 1.25 <= max(stored.size) <= side * 1.25 and stored.size[0] > stored.size[1]

@@ -2,9 +2,9 @@
 
 Columns: product_id, title_en, title_fr, category, price, product_url, image (required); currency, brand,
 description_en, description_fr, colors ("navy|white"), pattern, sizes ("S|M|L"), stock ("S:3|M:0") (optional).
-Colours are kept when every one is a name of the retail palette (as from a Merchant feed); otherwise the
-analysis names them from the image. Images are read at about `image_side` pixels a side, as a sync reads them.
-A bad row is reported with its line number and never stops the import.
+Colours are kept when every one is a colour word the palette knows, in English or French (`colour_names`), as
+from a feed; otherwise the analysis names them from the image. Images are read at about `image_side` pixels a
+side, as a sync reads them. A bad row is reported with its line number and never stops the import.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from pathlib import Path
 
 import httpx
 
+from stylelens.catalog.colour_names import palette_names
 from stylelens.catalog.ingest import CatalogItem
 from stylelens.catalog.products import ProductInput
 from stylelens.errors import CatalogFormatError, StyleLensError
 from stylelens.vision.decode import decode_photo
-from stylelens.vision.palette import COLOR_NAMES
 
 REQUIRED = ("product_id", "title_en", "title_fr", "category", "price", "product_url", "image")
 
@@ -67,7 +67,6 @@ def product_from_row(row: dict[str, str]) -> ProductInput:
     stock = {size: int(qty) for size, qty in (item.split(":", 1) for item in _list(row.get("stock")))}
     if any(q < 0 for q in stock.values()):
         raise ValueError("stock cannot be negative")
-    colours = tuple(dict.fromkeys(c.lower() for c in _list(row.get("colors"))))
     return ProductInput(
         product_id=row["product_id"].strip(),
         title_en=row["title_en"].strip(),
@@ -79,7 +78,7 @@ def product_from_row(row: dict[str, str]) -> ProductInput:
         brand=(row.get("brand") or "").strip(),
         description_en=(row.get("description_en") or "").strip(),
         description_fr=(row.get("description_fr") or "").strip(),
-        colors=colours if all(c in COLOR_NAMES for c in colours) else (),
+        colors=palette_names(_list(row.get("colors"))),
         pattern=(row.get("pattern") or "solid").strip().lower(),
         sizes=tuple(sizes or stock),
         stock=stock,

@@ -15,9 +15,9 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from stylelens.catalog.colour_names import palette_names
 from stylelens.catalog.products import ProductInput
 from stylelens.errors import CatalogFormatError
-from stylelens.vision.palette import COLOR_NAMES
 
 MAX_TEXT = 5000  # characters in a description; titles are capped at 300 by the catalog table
 MAX_ID = 64
@@ -210,7 +210,7 @@ def product_of(offers: list[tuple[str, Offer]], categories: dict[str, str] | Non
     stock: dict[str, int] = {}
     for v in variants:
         stock[v.size or "one size"] = stock.get(v.size or "one size", 0) + v.stock
-    colours = tuple(dict.fromkeys(v.color.lower() for v in variants if v.color))
+    colours = palette_names(v.color for v in variants if v.color)  # () for a name the table does not know
     product = ProductInput(
         product_id=product_id,
         title_en=title,
@@ -222,7 +222,7 @@ def product_of(offers: list[tuple[str, Offer]], categories: dict[str, str] | Non
         description_en=_text(first, "description"),
         description_fr=_text(first, "description_fr") or _text(first, "description"),
         brand=_text(first, "brand", limit=120),
-        colors=colours if colours and all(c in COLOR_NAMES for c in colours) else (),
+        colors=colours,
         pattern=_text(first, "pattern", limit=20).lower() or "solid",
         sizes=sizes or tuple(stock),
         stock=stock,
