@@ -132,7 +132,9 @@ class VisualSearch:
             raise InvalidInput("photo_id is the hexadecimal id of an earlier search's photo") from None
         garments = self._remembered(key, query.shopper)
         if garments is None:
-            raise PhotoForgotten("that photo is no longer remembered (it is, for a few minutes): send it again")
+            raise PhotoForgotten(
+                "that photo is not remembered (only a few minutes, for the session that sent it): send it again"
+            )
         return self._answer(garments, query, photo_id)
 
     def _answer(self, garments: list[Garment], query: SearchQuery, photo_id: str | None) -> SearchAnswer:
