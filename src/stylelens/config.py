@@ -115,6 +115,9 @@ class IntegrationSettings(BaseModel):
     # 512 px; the garment is embedded at 224 px): a shop's 1,200-px packshot decodes at 1/2 scale, and its mask,
     # colours, crop and stored copy cost a quarter of the full size's.
     image_side: int = Field(default=640, ge=224, le=8192)
+    # The shop's own colour words beyond the built-in English and French ones, e.g. {"Nuit d'été": "navy"}:
+    # a product whose every colour word is known keeps them as its palette colours (catalog/colour_names.py).
+    colour_words: dict[str, str] = Field(default_factory=dict)
     feed_max_bytes: int = 8 * 1024**3
     job_lease_s: float = 60.0
     job_max_attempts: int = 8
@@ -122,6 +125,16 @@ class IntegrationSettings(BaseModel):
     webhook_tolerance_s: float = 300.0
     events_forward_url: str = ""  # empty: shopper events are kept, not forwarded
     events_forward_secret: str = ""
+
+    @field_validator("colour_words")
+    @classmethod
+    def _palette_colours(cls, words: dict[str, str]) -> dict[str, str]:
+        from stylelens.vision.palette import COLOR_NAMES
+
+        wrong = sorted({name for name in words.values() if name not in COLOR_NAMES})
+        if wrong:
+            raise ValueError(f"colour_words maps to {', '.join(wrong)}: not palette colours ({', '.join(COLOR_NAMES)})")
+        return words
 
 
 class JobsSettings(BaseModel):

@@ -192,7 +192,7 @@ class Services:
     @cached_property
     def catalog_sync(self) -> CatalogSync:
         """Keeps the catalog equal to the shop's feeds and webhooks (catalog/sync.py)."""
-        return CatalogSync(self.ingestor, self.image_fetcher)
+        return CatalogSync(self.ingestor, self.image_fetcher, colour_words=self.settings.integration.colour_words)
 
     def demo_marker(self) -> dict[str, int] | None:
         """The seed and size of the demo catalog already built here, if any."""

@@ -19,6 +19,7 @@ from stylelens.catalog.sync_report import SyncReport
 from stylelens.config import Settings
 from stylelens.services import Services
 from stylelens.storage.models import Product
+from stylelens.vision.palette import COLOR_NAMES
 
 SHOP_SIZE = int(os.environ.get("STYLELENS_TEST_SHOP_SIZE", "1000"))
 
@@ -168,3 +169,37 @@ def test_the_cli_dry_run_prints_the_diff(tmp_path: Path, models_dir: Path) -> No
     assert done.stdout.splitlines() == ["+ A-1  Red dress", "+ B-2  Red dress"]
     assert "rejected item 3 (bad): price must be positive" in " ".join(done.stderr.split())
     assert '"rejected": 1' in (tmp_path / "r.json").read_text()
+
+
+def test_the_shops_colour_words_name_the_colours_and_unknown_ones_are_counted(
+    services: Services, shop_server: ShopServer, tmp_path: Path, make_settings: Callable[[Path], Settings]
+) -> None:
+    image = f"{shop_server.url}/images/FI-000001-v0.png"
+    colours = {"fr-1": "Bleu marine", "fr-2": "Noir/Blanc", "own-1": "Nuit d'été", "own-2": "Nuit d'été/Léopard"}
+    items = [_item(pid, image).replace("</item>", f"<g:color>{c}</g:color></item>") for pid, c in colours.items()]
+    shop_server.extra["/colours.xml"] = (200, "application/xml", _feed(*items))
+    report = sync(services, f"{shop_server.url}/colours.xml")
+    assert report.added == 4
+    assert report.unknown_colours == {"nuit d'ete": 2, "leopard": 1} and '"nuit d\'ete" x2' in report.summary()
+    with services.sessions() as session:
+        stored = {p.product_id: p.colors for p in session.scalars(select(Product))}
+    assert stored["fr-1"] == ["navy"] and stored["fr-2"] == ["black", "white"]
+    assert stored["own-1"] and set(stored["own-1"]) <= set(COLOR_NAMES)  # the image's colours
+
+    settings = make_settings(tmp_path / "own-words")
+    own = Services(settings.model_copy(update={"integration": settings.integration.model_copy(
+        update={"colour_words": {"Nuit d'été": "navy", "léopard": "beige"}})}))  # fmt: skip
+    report = sync(own, f"{shop_server.url}/colours.xml")
+    assert report.added == 4 and report.unknown_colours == {}
+    with own.sessions() as session:
+        stored = {p.product_id: p.colors for p in session.scalars(select(Product))}
+    assert stored["own-1"] == ["navy"] and stored["own-2"] == ["navy", "beige"]
+
+
+def test_colour_words_must_name_palette_colours() -> None:
+    from pydantic import ValidationError
+
+    from stylelens.config import IntegrationSettings
+
+    with pytest.raises(ValidationError, match="teal"):
+        IntegrationSettings(colour_words={"canard": "teal"})

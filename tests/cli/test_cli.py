@@ -114,6 +114,11 @@ def test_csv_import_reads_large_images_at_the_working_side_and_keeps_palette_col
         products = {p.product_id: p for p in session.scalars(select(Product))}
     assert products["B1"].colors == ["navy", "white"]  # the shop's words, as palette names
     assert products["B2"].colors and products["B2"].colors[0] == "navy"  # a word the palette lacks: the image's
+    from stylelens.catalog.colour_names import shop_words
+    from stylelens.catalog.csv_feed import product_from_row
+
+    row = dict(zip(rows[0], rows[2], strict=True))
+    assert product_from_row(row, shop_words({"Nuit d'été": "navy"})).colors == ("navy",)  # the shop's own word
     stored = Image.open(io.BytesIO(services.blobs.get(products["B1"].image_key)))
     side = settings.integration.image_side
     assert side / 1.25 <= max(stored.size) <= side * 1.25 and stored.size[0] > stored.size[1]

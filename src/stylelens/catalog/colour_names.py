@@ -4,14 +4,15 @@ Fashion-Insta's feeds name a variant's colour in the shop's words ("Bleu marine"
 Where every colour a product names is a word this table knows, the product's colours are the palette names it
 stands for: the shop knows its product better than a reading of the picture, and the picture's colours are
 not worked out at all. A name it does not know ("Multicolore", "Léopard", a brand's own "Nuit d'été") leaves
-the product to the image's colours, as a product without a colour has.
+the product to the image's colours, as a product without a colour has; the shop adds its own words with
+`integration.colour_words` (a sync's report counts the words nobody knows).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Final
 
 from stylelens.vision.palette import COLOR_NAMES
@@ -116,23 +117,40 @@ _PALETTE_BY_WORD: Final[dict[str, str]] = {word: name for name, words in _WORDS.
 _SEPARATORS: Final = re.compile(r"\s*(?:[/,;&+|]|\s-\s|\bet\b|\band\b)\s*")
 
 
-def palette_name(word: str) -> str | None:
-    """The palette name a shop's colour word stands for, or None when it is not a word the table knows."""
-    return _PALETTE_BY_WORD.get(_normalise(word))
+def shop_words(words: Mapping[str, str]) -> dict[str, str]:
+    """The shop's own colour words (word -> palette name), normalised; ValueError for a name not in the palette."""
+    wrong = sorted({name for name in words.values() if name not in COLOR_NAMES})
+    if wrong:
+        raise ValueError(f"not palette colour(s): {', '.join(wrong)}; use one of: {', '.join(COLOR_NAMES)}")
+    return {_normalise(word): name for word, name in words.items()}
 
 
-def palette_names(values: Iterable[str]) -> tuple[str, ...]:
+def palette_name(word: str, extra: Mapping[str, str] | None = None) -> str | None:
+    """The palette name a shop's colour word stands for (the shop's own `extra` words, from `shop_words`, first),
+    or None when it is not a word either table knows."""
+    key = _normalise(word)
+    return (extra or {}).get(key) or _PALETTE_BY_WORD.get(key)
+
+
+def palette_names(values: Iterable[str], extra: Mapping[str, str] | None = None) -> tuple[str, ...]:
     """The palette names of a product's colours, in order, each once; () unless every one of them is known."""
     names: list[str] = []
-    for value in values:
-        for part in _SEPARATORS.split(value):
-            if not part.strip():
-                continue
-            name = palette_name(part)
-            if name is None:
-                return ()
-            names.append(name)
+    for part in _parts(values):
+        name = palette_name(part, extra)
+        if name is None:
+            return ()
+        names.append(name)
     return tuple(dict.fromkeys(names))
+
+
+def unknown_words(values: Iterable[str], extra: Mapping[str, str] | None = None) -> list[str]:
+    """The colour words of these values that neither table knows, normalised, each once."""
+    return list(dict.fromkeys(_normalise(p) for p in _parts(values) if palette_name(p, extra) is None))
+
+
+def _parts(values: Iterable[str]) -> Iterable[str]:
+    for value in values:
+        yield from (part for part in _SEPARATORS.split(value) if part.strip())
 
 
 def _normalise(word: str) -> str:

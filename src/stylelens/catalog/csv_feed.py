@@ -10,13 +10,13 @@ side, as a sync reads them. A bad row is reported with its line number and never
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-from stylelens.catalog.colour_names import palette_names
+from stylelens.catalog.colour_names import palette_names, shop_words
 from stylelens.catalog.ingest import CatalogItem
 from stylelens.catalog.products import ProductInput
 from stylelens.errors import CatalogFormatError, StyleLensError
@@ -33,12 +33,20 @@ class RowError:
 
 
 def read_csv_catalog(
-    path: Path, *, max_bytes: int, max_pixels: int, errors: list[RowError], image_side: int | None = None
+    path: Path,
+    *,
+    max_bytes: int,
+    max_pixels: int,
+    errors: list[RowError],
+    image_side: int | None = None,
+    colour_words: Mapping[str, str] | None = None,
 ) -> Iterator[CatalogItem]:
     """Yield the valid products of a CSV file; append one RowError per row that cannot be imported.
 
-    A larger image comes out about `image_side` pixels a side (None: as it is), like the sync's fetcher.
+    A larger image comes out about `image_side` pixels a side (None: as it is), like the sync's fetcher;
+    `colour_words` are the shop's own colour words (integration.colour_words) beyond the built-in ones.
     """
+    words = shop_words(colour_words or {})
     with path.open(newline="", encoding="utf-8-sig") as handle, httpx.Client(timeout=20) as client:
         reader = csv.DictReader(handle)
         missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
@@ -46,7 +54,7 @@ def read_csv_catalog(
             raise CatalogFormatError(f"{path.name}: missing column(s) {', '.join(missing)}")
         for row in reader:
             try:
-                product = product_from_row(row)
+                product = product_from_row(row, words)
                 data = _image_bytes(row["image"], path.parent, client, max_bytes)
                 image, _ = decode_photo(data, max_bytes=max_bytes, max_pixels=max_pixels, work_side=image_side)
                 yield CatalogItem(product, image)
@@ -55,7 +63,7 @@ def read_csv_catalog(
                 errors.append(RowError(reader.line_num, row.get("product_id") or "?", detail))
 
 
-def product_from_row(row: dict[str, str]) -> ProductInput:
+def product_from_row(row: dict[str, str], colour_words: Mapping[str, str] | None = None) -> ProductInput:
     """Check and convert one CSV row; ValueError names the faulty field."""
     for column in REQUIRED:
         if not (row.get(column) or "").strip():
@@ -78,7 +86,7 @@ def product_from_row(row: dict[str, str]) -> ProductInput:
         brand=(row.get("brand") or "").strip(),
         description_en=(row.get("description_en") or "").strip(),
         description_fr=(row.get("description_fr") or "").strip(),
-        colors=palette_names(_list(row.get("colors"))),
+        colors=palette_names(_list(row.get("colors")), colour_words),
         pattern=(row.get("pattern") or "solid").strip().lower(),
         sizes=tuple(sizes or stock),
         stock=stock,

@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from decimal import Decimal
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from stylelens.catalog.colour_names import palette_names, unknown_words
 from stylelens.catalog.feeds import FeedProduct
 from stylelens.storage.integration_models import ProductVariant
 from stylelens.storage.models import Product
+
+
+def with_shop_colours(feed: FeedProduct, words: Mapping[str, str]) -> tuple[FeedProduct, list[str]]:
+    """The product with the colours its variants name read with the shop's own `words` too (`shop_words`), and
+    the words that no table knows (then none is kept: the product's colours come from its image)."""
+    named = [v.color for v in feed.variants if v.color]
+    if feed.product.colors or not named:
+        return feed, []
+    colours = palette_names(named, words)
+    if colours:
+        return replace(feed, product=replace(feed.product, colors=colours)), []
+    return feed, unknown_words(named, words)
 
 
 def products_by_id(session: Session, ids: list[str]) -> dict[str, Product]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -20,7 +20,8 @@ import numpy as np
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from stylelens.catalog.feed_rows import add_variants, copy_fields, products_by_id, replace_variants
+from stylelens.catalog.colour_names import shop_words
+from stylelens.catalog.feed_rows import add_variants, copy_fields, products_by_id, replace_variants, with_shop_colours
 from stylelens.catalog.feeds import FeedEntry, FeedError, FeedProduct, Rejection, feed_batches
 from stylelens.catalog.fetch import FetchResult, ImageFetcher
 from stylelens.catalog.ingest import (
@@ -52,9 +53,17 @@ class _Pending:
 class CatalogSync:
     """Applies feeds and webhook changes to the catalog, its images and the vector index."""
 
-    def __init__(self, ingestor: CatalogIngestor, fetcher: ImageFetcher, *, source: str = "shop") -> None:
+    def __init__(
+        self,
+        ingestor: CatalogIngestor,
+        fetcher: ImageFetcher,
+        *,
+        source: str = "shop",
+        colour_words: Mapping[str, str] | None = None,
+    ) -> None:
         self.ingestor, self.fetcher, self.source = ingestor, fetcher, source
         self.sessions, self.index = ingestor.sessions, ingestor.index
+        self.colour_words = shop_words(colour_words or {})  # the shop's own, beyond the built-in table
 
     def run(
         self,
@@ -144,6 +153,7 @@ class CatalogSync:
 
     def _classify(self, batch: list[FeedProduct], report: SyncReport) -> list[FeedProduct]:
         """Mark the batch seen; update details in place; return the products whose image must be fetched."""
+        batch = [self._named_colours(p, report) for p in batch]
         todo: list[FeedProduct] = []
         with transaction(self.sessions) as session:
             ids = [p.product_id for p in batch]
@@ -172,6 +182,12 @@ class CatalogSync:
                 else:
                     todo.append(p)
         return todo
+
+    def _named_colours(self, p: FeedProduct, report: SyncReport) -> FeedProduct:
+        """The product with its colours read with the shop's own words too; unknown words go in the report."""
+        named, unknown = with_shop_colours(p, self.colour_words)
+        report.unknown_colour(unknown)
+        return named
 
     def _update_details(self, session: Session, row: Product, listing: CatalogListing, p: FeedProduct) -> None:
         copy_fields(row, p)

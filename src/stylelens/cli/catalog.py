@@ -67,6 +67,7 @@ def catalog_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fa
                 max_pixels=settings.vision.max_pixels,
                 errors=errors,
                 image_side=settings.integration.image_side,
+                colour_words=settings.integration.colour_words,
             )
             report = services.ingestor.ingest(items, on_progress=advance)
     except StyleLensError as exc:
