@@ -129,11 +129,9 @@ class IntegrationSettings(BaseModel):
     @field_validator("colour_words")
     @classmethod
     def _palette_colours(cls, words: dict[str, str]) -> dict[str, str]:
-        from stylelens.vision.palette import COLOR_NAMES
+        from stylelens.catalog.colour_names import shop_words
 
-        wrong = sorted({name for name in words.values() if name not in COLOR_NAMES})
-        if wrong:
-            raise ValueError(f"colour_words maps to {', '.join(wrong)}: not palette colours ({', '.join(COLOR_NAMES)})")
+        shop_words(words)  # ValueError naming any value that is not a palette colour
         return words
 
 
