@@ -214,8 +214,8 @@ def _known_colors(item: CatalogItem) -> list[ColorShare] | None:
 def encode_mask_png(mask: Mask) -> bytes:
     """A garment mask as the blob store keeps it: a 1-bit PNG, white on the garment (read as 0/255 in "L").
 
-    One bit a pixel: less to compress than 8 bits (faster, and fewer bytes: the step table of
-    benchmarks/ingest_throughput.py); any PNG reader shows the same black and white picture.
+    One bit a pixel: less to compress than 8 bits, so faster and fewer bytes (benchmarks/mask_png.py compares
+    the two); any PNG reader shows the same black and white picture.
     """
     buffer = io.BytesIO()
     # optimize=True would try every zlib setting for a few bytes less; the pixels are the same either way.
