@@ -29,6 +29,7 @@ import uvicorn
 from fastapi import FastAPI, File, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from PIL import Image
+from sqlalchemy import select
 
 sys.path.insert(0, "benchmarks")
 from _common import demo_services, machine, p50_p95, timings_ms  # noqa: E402
@@ -37,6 +38,7 @@ from _stages import cpu_ms, print_stage_table, stage_table  # noqa: E402
 from stylelens.api.app import create_app  # noqa: E402
 from stylelens.recommend.search import SearchQuery, VisualSearch  # noqa: E402
 from stylelens.services import Services  # noqa: E402
+from stylelens.storage.models import Product  # noqa: E402
 
 
 def shopper_jpeg(services, product_id: str) -> bytes:  # type: ignore[no-untyped-def]
@@ -45,6 +47,12 @@ def shopper_jpeg(services, product_id: str) -> bytes:  # type: ignore[no-untyped
     out = io.BytesIO()
     photo.save(out, format="JPEG", quality=85)
     return out.getvalue()
+
+
+def first_product_id(services: Services) -> str:
+    """The demo catalog's first product: the one whose shopper-style photo the benchmarks send."""
+    with services.sessions() as session:
+        return str(session.scalars(select(Product.product_id).order_by(Product.pk).limit(1)).one())
 
 
 UPLOAD_ONLY = "/benchmark/upload-only"
@@ -117,12 +125,7 @@ def main() -> None:
     args = parser.parse_args()
 
     services = demo_services(args.size)
-    product_id = (
-        services.sessions()
-        .execute(__import__("sqlalchemy").text("select product_id from products order by pk limit 1"))
-        .scalar_one()
-    )
-    photo = shopper_jpeg(services, product_id)
+    photo = shopper_jpeg(services, first_product_id(services))
     port = free_port()
     # One client sends every request here: the per-client limit (120 searches a minute) would answer 429.
     security = services.settings.security.model_copy(update={"search_per_minute": 1_000_000})
