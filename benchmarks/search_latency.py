@@ -76,11 +76,7 @@ PRICES = [40.0, 60.0, 80.0, 120.0, None]  # the filters a shopper tries in turn
 
 def _remembering(services: Services) -> VisualSearch:
     """The service's search as it runs by default, with its memory of recent photos on (the benchmark's is off)."""
-    v = services.settings.vision
-    return VisualSearch(
-        services.analyser, services.index, services.sessions, max_bytes=v.max_bytes, max_pixels=v.max_pixels,
-        ranker=services.search.ranker, recent_photos=8,
-    )  # fmt: skip
+    return services.visual_search(recent_photos=8)
 
 
 def _filter_changes(services: Services, photo: bytes, requests: int) -> list[float]:

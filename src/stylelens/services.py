@@ -126,18 +126,22 @@ class Services:
 
     @cached_property
     def search(self) -> VisualSearch:
+        return self.visual_search()
+
+    def visual_search(self, recent_photos: int | None = None) -> VisualSearch:
+        """A visual search on this service's models, index and ranker, remembering as many recent photos as the
+        settings say (or `recent_photos`); `search` is the one the API serves."""
         v = self.settings.vision
         from stylelens.recommend.hook import SearchReranker  # re-ranks when taste, size or words are given
 
-        ranker = SearchReranker(self.recommender)
         return VisualSearch(
             self.analyser,
             self.index,
             self.sessions,
             max_bytes=v.max_bytes,
             max_pixels=v.max_pixels,
-            ranker=ranker,
-            recent_photos=v.recent_photos,
+            ranker=SearchReranker(self.recommender),
+            recent_photos=v.recent_photos if recent_photos is None else recent_photos,
             recent_photo_s=v.recent_photo_s,
         )
 
