@@ -24,10 +24,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def static_server(folder: Path) -> Iterator[str]:
-    """`python -m http.server` on a loopback port, serving `folder`; yields its base URL."""
+def static_server(folder: Path, protocol: str = "HTTP/1.1") -> Iterator[str]:
+    """The shop's static file server (`_static_shop.py`) on a loopback port, serving `folder`; yields its base URL.
+
+    HTTP/1.1 by default, with TCP_NODELAY, as a shop's image CDN answers: connections stay open between images.
+    HTTP/1.0 closes each one after its answer, so every image pays a new connection.
+    """
     port = free_port()
-    command = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(folder)]
+    server = Path(__file__).with_name("_static_shop.py")
+    command = [sys.executable, str(server), str(port), str(folder), protocol]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(100):

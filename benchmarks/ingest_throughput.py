@@ -15,6 +15,7 @@ its time. The baseline is the plain backbone session (normalisation stays outsid
 ONNX graph, in both).
 
     .venv/bin/python benchmarks/ingest_throughput.py [--products 2000] [--threads 2] [--image-side 1200]
+        [--shop-protocol HTTP/1.1|HTTP/1.0]
 
 `--image-side` serves every image as a JPEG of that side instead (shops' packshots are 1,000-2,000 px), to
 see what a real feed costs; the goal's figure is the default, the shop's small PNGs.
@@ -55,12 +56,18 @@ def main() -> None:
     parser.add_argument(
         "--image-side", type=int, default=0, help="serve each image as a JPEG this many pixels a side (0: the PNG)"
     )
+    parser.add_argument(
+        "--shop-protocol",
+        default="HTTP/1.1",
+        choices=["HTTP/1.1", "HTTP/1.0"],
+        help="how the loopback shop answers: HTTP/1.1 keeps connections open (as CDNs do), HTTP/1.0 closes each",
+    )
     args = parser.parse_args()
     services = fresh_services(args.threads)
     services.embedder.load()
     shop = Shop.generate(args.products)
     folder = Path(tempfile.mkdtemp(prefix="stylelens-shop-"))
-    with static_server(folder) as url:
+    with static_server(folder, args.shop_protocol) as url:
         shop.write_static(folder, url)
         if args.image_side:
             _as_large_jpegs(folder / "images", args.image_side)
@@ -93,7 +100,10 @@ def main() -> None:
     feed_rate, backbone_rate = args.products / sync_s, args.products / backbone_s
     analyser_rate = args.products / analyser_s
     served = f"{args.image_side}-px JPEG" if args.image_side else "64..128-px PNG"
-    print(f"machine: {machine()}, {args.threads} inference threads; images served as {served}")
+    print(
+        f"machine: {machine()}, {args.threads} inference threads; images served as {served}, "
+        f"the shop answering {args.shop_protocol}"
+    )
     print(f"feed -> index (full sync of {args.products} products): {feed_rate:.1f} images/s ({sync_s:.1f} s)")
     print(
         f"backbone batch inference alone (batches of 16):      {backbone_rate:.1f} images/s ({backbone_s:.1f} s; "
@@ -114,7 +124,7 @@ def main() -> None:
         f"CPU ratio backbone alone / (sync + shop server): {floor:.2f} (with both cores always busy, the "
         "throughput ratio can not exceed this)"
     )
-    with static_server(folder) as url:
+    with static_server(folder, args.shop_protocol) as url:
         steps = _step_table(services, url, list(shop.products)[: min(400, args.products)], backbone_cpu / args.products)
     _print_steps(steps, sync_cpu / args.products, server_cpu / args.products)
 
