@@ -5,7 +5,7 @@ default, two variants each) and their images. A full sync from empty, then the s
 (half new photos, half new prices/titles) and deletes 1%, and an incremental sync follows. Prints both times,
 their ratio, how many images each fetched, and the machine. The catalog is checked against the feed after each.
 
-    .venv/bin/python benchmarks/sync_incremental.py [--products 10000]
+    .venv/bin/python benchmarks/sync_incremental.py [--products 10000] [--shop-protocol HTTP/1.1|HTTP/1.0]
 """
 
 from __future__ import annotations
@@ -27,12 +27,18 @@ from stylelens.catalog.sync import sync_source  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--products", type=int, default=10_000)
+    parser.add_argument(
+        "--shop-protocol",
+        default="HTTP/1.1",
+        choices=["HTTP/1.1", "HTTP/1.0"],
+        help="how the loopback shop answers: HTTP/1.1 keeps connections open (as CDNs do), HTTP/1.0 closes each",
+    )
     args = parser.parse_args()
     services = fresh_services()
     services.embedder.load()
     shop = Shop.generate(args.products)
     folder = Path(tempfile.mkdtemp(prefix="stylelens-shop-"))
-    with static_server(folder) as url:
+    with static_server(folder, args.shop_protocol) as url:
         shop.write_static(folder, url)
         started = time.perf_counter()
         full = sync_source(services.catalog_sync, f"{url}/feed.xml", shop_url=url, max_bytes=10**10)
@@ -46,7 +52,7 @@ def main() -> None:
         incremental_s = time.perf_counter() - started
         assert_catalog_matches(services, shop)
 
-    print(f"machine: {machine()}")
+    print(f"machine: {machine()}; the shop answering {args.shop_protocol}")
     print(f"full sync from empty, {args.products} products: {full_s:.1f} s ({full.summary()})")
     print(
         f"incremental sync ({len(changes['images'])} new photos, {len(changes['details'])} detail changes, "
