@@ -128,6 +128,11 @@ class Services:
     def search(self) -> VisualSearch:
         return self.visual_search()
 
+    def built_search(self) -> VisualSearch | None:
+        """The search the API serves if it has been built (None: no photo searched yet, and nothing built now)."""
+        built = self.__dict__.get("search")
+        return built if isinstance(built, VisualSearch) else None
+
     def visual_search(self, recent_photos: int | None = None) -> VisualSearch:
         """A visual search on this service's models, index and ranker, remembering as many recent photos as the
         settings say (or `recent_photos`); `search` is the one the API serves."""

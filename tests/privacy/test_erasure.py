@@ -92,8 +92,12 @@ def test_erasure_leaves_no_trace_in_any_store(shop: Shop, caplog: pytest.LogCapt
     pseudonym = needles["pseudonym"]
     assert ada.id in _database_text(shop) and ada.email in _database_text(shop)  # the search below can succeed
 
+    search = services.built_search()
+    assert search is not None and len(search.remembered_for(ada.id)) == 1  # the photo searched, in memory
+
     erased = client.delete("/v1/me", headers=ada.headers)
     assert erased.status_code == 200 and erased.json()["status"] == "done", erased.text
+    assert search.remembered_for(ada.id) == []  # forgotten at once, not when its minutes are up
     assert set(erased.json()["areas_done"]) == {a.name for a in registered_areas()}
     assert client.get("/v1/me", headers=ada.headers).status_code == 401
 

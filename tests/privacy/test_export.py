@@ -31,6 +31,9 @@ def test_export_zip_validates_and_holds_everything(shop: Shop) -> None:
     record_event(services.sessions, EventInput(type="like", product_id="FI-1", shopper_ref=ada.id), source="app")
     with transaction(services.sessions) as session:
         session.add(TasteSettings(shopper_id=ada.id, edits={"colors": ["navy"]}))
+    upload = {"image": ("p.jpg", jpeg(face_photos()["astronaut"]))}
+    searched = client.post("/v1/search", headers=ada.headers, files=upload)
+    assert searched.status_code == 200 and searched.json()["garments"], searched.text
 
     response = client.get("/v1/me/export", headers=ada.headers)
     assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
@@ -57,7 +60,13 @@ def test_export_zip_validates_and_holds_everything(shop: Shop) -> None:
     image = Image.open(io.BytesIO(archive.read(entry["file"])))
     assert image.size == (entry["width"], entry["height"])
     assert not [f for f in find_faces(image) if f.score >= 0.5]
-    assert set(document["areas"]) >= {"profile", "consents", "photos", "events", "taste"}
+    # Derived, in memory for a few minutes: what the search read of the photo searched (no pixel).
+    [remembered] = document["recent_searches"]
+    assert remembered["photo_id"] == searched.json()["photo_id"]
+    assert [g["region"] for g in remembered["garments"]] == [g["region"] for g in searched.json()["garments"]]
+    assert all(g["categories"] and g["colors"] for g in remembered["garments"])
+    assert all(abs(sum(v * v for v in g["embedding"]) - 1) < 1e-3 for g in remembered["garments"])  # unit vectors
+    assert set(document["areas"]) >= {"profile", "consents", "photos", "recent_searches", "events", "taste"}
 
 
 def test_a_document_missing_a_required_part_is_refused_by_the_schema() -> None:

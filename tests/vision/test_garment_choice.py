@@ -130,3 +130,44 @@ def test_a_photo_searched_again_with_other_filters_is_not_read_again(
     for photo_id, shopper in ((mine, "shopper-b"), (mine, None), (first.photo_id, "shopper-a")):
         with pytest.raises(PhotoForgotten):
             small_shop.search.search_again(photo_id, SearchQuery(shopper=shopper))  # type: ignore[arg-type]
+
+
+def test_what_is_remembered_of_a_shoppers_photos_is_listed_for_them_and_forgotten_on_request(
+    small_shop: Services,
+) -> None:
+    """A shopper's data export lists what the search remembers of their photos, and their erasure forgets it at
+    once; another shopper's photos and anonymous searches are neither listed nor forgotten with them."""
+    from stylelens.recommend.search import VisualSearch
+
+    s = small_shop.settings.vision
+    search = VisualSearch(
+        small_shop.analyser, small_shop.index, small_shop.sessions, max_bytes=s.max_bytes, max_pixels=s.max_pixels,
+        recent_photos=8, recent_photo_s=600,
+    )  # fmt: skip
+    first, second = (jpeg(item.image) for i, item in enumerate(demo_products(7, CATALOG)) if i in (4, 9))
+    answers = [search.search(first, SearchQuery(shopper="ada")), search.search(second, SearchQuery(shopper="ada"))]
+    theirs = search.search(first, SearchQuery(shopper="grace"))
+    anonymous = search.search(second, SearchQuery())
+
+    remembered = search.remembered_for("ada")
+    assert [p.photo_id for p in remembered] == [a.photo_id for a in answers]  # oldest first
+    for photo, answer in zip(remembered, answers, strict=True):
+        assert [g.region for g in photo.garments] == [f.garment.region for f in answer.garments]
+        assert all(g.mask.size == 0 for g in photo.garments)  # no mask, no pixel
+        assert (photo.forgotten_by - photo.searched_at).total_seconds() == 600
+    assert [p.photo_id for p in search.remembered_for("grace")] == [theirs.photo_id]
+
+    assert search.forget("ada") == 2 and search.remembered_for("ada") == []
+    with pytest.raises(PhotoForgotten):
+        search.search_again(answers[0].photo_id, SearchQuery(shopper="ada"))  # type: ignore[arg-type]
+    assert search.search_again(theirs.photo_id, SearchQuery(shopper="grace")).garments  # type: ignore[arg-type]
+    assert search.search_again(anonymous.photo_id, SearchQuery()).garments  # type: ignore[arg-type]
+    assert search.forget("ada") == 0
+
+    brief = VisualSearch(
+        small_shop.analyser, small_shop.index, small_shop.sessions, max_bytes=s.max_bytes, max_pixels=s.max_pixels,
+        recent_photos=8, recent_photo_s=0.05,
+    )  # fmt: skip
+    brief.search(first, SearchQuery(shopper="ada"))
+    time.sleep(0.1)
+    assert brief.remembered_for("ada") == [] and brief.forget("ada") == 0  # gone with its time

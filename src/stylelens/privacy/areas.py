@@ -1,4 +1,5 @@
-"""The built-in data areas: profile and sign-in, consents, saved photos, shopper events, taste settings.
+"""The built-in data areas: profile and sign-in, consents, saved photos, recent searches, shopper events, taste
+settings.
 
 `events` here is a fallback over the integration's `shopper_events` table (rows whose shopper_ref is the shopper's
 id), and `taste` one over the recommendations' `taste_settings`; `stylelens.events` and `stylelens.recommend` may
@@ -115,6 +116,45 @@ class PhotoArea:
         return len(rows)
 
 
+class RecentSearchArea:
+    """What the visual search still remembers of photos the shopper searched (in this process's memory only, for
+    `vision.recent_photo_s`): shown in the export, forgotten at once by the erasure."""
+
+    name = "recent_searches"
+    description = (
+        "What the search remembers, for a few minutes and in memory only, of photos you searched: each garment's "
+        "box, kind, category, colours, pattern and embedding (no pixel of the photo)."
+    )
+
+    def export(self, services: Services, shopper_id: str) -> ShopperExport:
+        search = services.built_search()
+        remembered = search.remembered_for(shopper_id) if search is not None else []
+        data = [
+            {
+                "photo_id": photo.photo_id,
+                "searched_at": _iso(photo.searched_at),
+                "forgotten_by": _iso(photo.forgotten_by),
+                "garments": [
+                    {
+                        "kind": g.kind,
+                        "region": {"x": g.region.x, "y": g.region.y, "w": g.region.w, "h": g.region.h},
+                        "categories": [{"label": c.label, "score": round(float(c.score), 4)} for c in g.categories],
+                        "colors": [{"name": c.name, "share": round(float(c.share), 4)} for c in g.colors],
+                        "pattern": g.pattern.label if g.pattern is not None else None,
+                        "embedding": [round(float(v), 6) for v in g.embedding],
+                    }
+                    for g in photo.garments
+                ],
+            }
+            for photo in remembered
+        ]
+        return ShopperExport(data)
+
+    def erase(self, services: Services, shopper_id: str) -> int:
+        search = services.built_search()
+        return search.forget(shopper_id) if search is not None else 0
+
+
 class EventsFallbackArea:
     name = "events"
     description = "What you did in the app (searches, views, likes, purchases) as recorded for the shop."
@@ -188,7 +228,7 @@ def _derived_taste(services: Services, shopper_id: str) -> dict[str, Any] | None
     }
 
 
-for _area in (ProfileArea(), ConsentArea(), PhotoArea()):
+for _area in (ProfileArea(), ConsentArea(), PhotoArea(), RecentSearchArea()):
     register_area(_area)
 try:
     import stylelens.storage.integration_models  # noqa: F401

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import secrets
 import threading
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Protocol
 
 import numpy as np
@@ -18,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from stylelens.errors import InvalidInput, PhotoForgotten
 from stylelens.index.base import IndexFilter, Neighbour, VectorIndex
 from stylelens.recommend.reasons import reasons_for
-from stylelens.storage.models import Product
+from stylelens.storage.models import Product, utcnow
 from stylelens.vision.analysis import Garment, GarmentAnalyser, Region
 from stylelens.vision.categories import CATEGORY_VOTERS, catalog_category
 from stylelens.vision.decode import decode_photo
@@ -26,6 +28,16 @@ from stylelens.vision.decode import decode_photo
 # Photos are read at about this many pixels a side; regions are reported in the uploaded image's pixels.
 WORK_SIDE = 512
 _NO_MASK = np.zeros((0, 0), dtype=bool)  # what a remembered garment keeps of its mask: nothing
+
+
+@dataclass(frozen=True)
+class RememberedPhoto:
+    """What the search remembers of one photo a shopper searched: no pixel, no mask (see VisualSearch)."""
+
+    photo_id: str
+    searched_at: datetime
+    forgotten_by: datetime
+    garments: list[Garment]
 
 
 @dataclass(frozen=True)
@@ -101,9 +113,10 @@ class VisualSearch:
         # The garments of photos searched a moment ago (see VisionSettings.recent_photos), with who searched them,
         # by a keyed hash of the photo and that shopper: the photo_id of the answer. The key is drawn at start and
         # never leaves the process, so an id says nothing of its photo, and nobody else's photo or id finds it.
-        self._recent: TTLCache[bytes, tuple[str | None, list[Garment]]] | None = (
+        self._recent: TTLCache[bytes, tuple[str | None, list[Garment], datetime]] | None = (
             TTLCache(recent_photos, recent_photo_s) if recent_photos > 0 else None
         )
+        self._recent_for = timedelta(seconds=recent_photo_s)
         self._recent_lock = threading.Lock()
         self._photo_key = secrets.token_bytes(32)
 
@@ -118,7 +131,7 @@ class VisualSearch:
         if garments is None:
             garments = self._read(photo)
             with self._recent_lock:
-                self._recent[key] = (query.shopper, [replace(g, mask=_NO_MASK) for g in garments])
+                self._recent[key] = (query.shopper, [replace(g, mask=_NO_MASK) for g in garments], utcnow())
         return self._answer(garments, query, key.hex())
 
     def search_again(self, photo_id: str, query: SearchQuery) -> SearchAnswer:
@@ -136,6 +149,30 @@ class VisualSearch:
                 "that photo is not remembered (only a few minutes, for the session that sent it): send it again"
             )
         return self._answer(garments, query, photo_id)
+
+    def remembered_for(self, shopper: str) -> list[RememberedPhoto]:
+        """What is remembered of the photos this signed-in shopper searched (their data export shows it)."""
+        with self._recent_lock:
+            if self._recent is None:
+                return []
+            self._recent.expire()
+            entries = [(key, entry) for key, entry in self._recent.items() if entry[0] == shopper]
+        return [
+            RememberedPhoto(key.hex(), searched, searched + self._recent_for, garments)
+            for key, (_, garments, searched) in sorted(entries, key=lambda item: item[1][2])
+        ]
+
+    def forget(self, shopper: str) -> int:
+        """Forget every photo this shopper searched (their erasure); how many were remembered."""
+        with self._recent_lock:
+            if self._recent is None:
+                return 0
+            self._recent.expire()
+            keys = [key for key, entry in self._recent.items() if entry[0] == shopper]
+            for key in keys:
+                with contextlib.suppress(KeyError):  # expired since expire(): TTLCache removes it, then says so
+                    del self._recent[key]
+        return len(keys)
 
     def _answer(self, garments: list[Garment], query: SearchQuery, photo_id: str | None) -> SearchAnswer:
         """The catalog ranked for the chosen garment of those found."""
