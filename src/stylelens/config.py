@@ -39,8 +39,8 @@ class VisionSettings(BaseModel):
     max_pixels: int = 40_000_000
     # A shopper who changes a filter or picks another garment sends the same photo again: the garments read from
     # the last `recent_photos` photos are kept in memory (no pixel, no mask, keyed by an HMAC of the photo and the
-    # shopper) for `recent_photo_s` seconds, so the photo is not read again; a signed-in shopper's export lists
-    # them and their erasure forgets them. 0: every search reads its photo.
+    # shopper) for `recent_photo_s` seconds, so the photo is not read again; a shopper's data export lists them
+    # and their erasure forgets them. 0: every search reads its photo.
     recent_photos: int = Field(default=256, ge=0, le=100_000)
     recent_photo_s: float = Field(default=600.0, gt=0, le=86_400)
 

@@ -151,12 +151,9 @@ class VisualSearch:
         return self._answer(garments, query, photo_id)
 
     def remembered_for(self, shopper: str) -> list[RememberedPhoto]:
-        """What is remembered of the photos this signed-in shopper searched (their data export shows it)."""
+        """What is remembered of the photos this shopper searched, oldest first (their data export shows it)."""
         with self._recent_lock:
-            if self._recent is None:
-                return []
-            self._recent.expire()
-            entries = [(key, entry) for key, entry in self._recent.items() if entry[0] == shopper]
+            entries = self._entries_of(shopper)
         return [
             RememberedPhoto(key.hex(), searched, searched + self._recent_for, garments)
             for key, (_, garments, searched) in sorted(entries, key=lambda item: item[1][2])
@@ -165,14 +162,18 @@ class VisualSearch:
     def forget(self, shopper: str) -> int:
         """Forget every photo this shopper searched (their erasure); how many were remembered."""
         with self._recent_lock:
-            if self._recent is None:
-                return 0
-            self._recent.expire()
-            keys = [key for key, entry in self._recent.items() if entry[0] == shopper]
-            for key in keys:
+            entries = self._entries_of(shopper)
+            for key, _ in entries:
                 with contextlib.suppress(KeyError):  # expired since expire(): TTLCache removes it, then says so
-                    del self._recent[key]
-        return len(keys)
+                    del self._recent[key]  # type: ignore[union-attr]  # entries exist only with a memory
+        return len(entries)
+
+    def _entries_of(self, shopper: str) -> list[tuple[bytes, tuple[str | None, list[Garment], datetime]]]:
+        """(photo key, entry) of each photo this shopper searched that is still remembered; under the lock."""
+        if self._recent is None:
+            return []
+        self._recent.expire()
+        return [(key, entry) for key, entry in self._recent.items() if entry[0] == shopper]
 
     def _answer(self, garments: list[Garment], query: SearchQuery, photo_id: str | None) -> SearchAnswer:
         """The catalog ranked for the chosen garment of those found."""
