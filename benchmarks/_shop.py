@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import socket
 import subprocess
 import sys
@@ -21,6 +22,19 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+SHOP_PROTOCOLS = ("HTTP/1.1", "HTTP/1.0")
+
+
+def add_shop_protocol(parser: argparse.ArgumentParser) -> None:
+    """The `--shop-protocol` option of the benchmarks that sync from the loopback shop."""
+    parser.add_argument(
+        "--shop-protocol",
+        default=SHOP_PROTOCOLS[0],
+        choices=SHOP_PROTOCOLS,
+        help="how the loopback shop answers: HTTP/1.1 keeps connections open (as CDNs do), HTTP/1.0 closes each",
+    )
 
 
 @contextmanager

@@ -1,6 +1,6 @@
 """The loopback shop's static file server, run as its own process by `_shop.static_server`.
 
-    python benchmarks/_static_shop.py PORT FOLDER [HTTP/1.1|HTTP/1.0]
+    python benchmarks/_static_shop.py PORT FOLDER HTTP/1.1|HTTP/1.0
 
 `http.server`'s handler, with two settings a shop's image CDN has and its command line lacks: TCP_NODELAY
 (without it, an answer's header and body leave in two packets and a kept-open connection waits ~40 ms on the
@@ -23,8 +23,7 @@ class _Handler(SimpleHTTPRequestHandler):
 
 
 def main() -> None:
-    port, folder = int(sys.argv[1]), sys.argv[2]
-    protocol = sys.argv[3] if len(sys.argv) > 3 else "HTTP/1.1"
+    port, folder, protocol = int(sys.argv[1]), sys.argv[2], sys.argv[3]
     handler = type("Handler", (_Handler,), {"protocol_version": protocol})
     server = ThreadingHTTPServer(("127.0.0.1", port), functools.partial(handler, directory=folder))
     server.daemon_threads = True

@@ -37,7 +37,7 @@ from PIL import Image
 
 sys.path.insert(0, "benchmarks")
 from _common import machine  # noqa: E402
-from _shop import fresh_services, static_server  # noqa: E402
+from _shop import add_shop_protocol, fresh_services, static_server  # noqa: E402
 from shop_server import Shop  # noqa: E402
 
 from stylelens.catalog.ingest import encode_mask_png  # noqa: E402
@@ -56,12 +56,7 @@ def main() -> None:
     parser.add_argument(
         "--image-side", type=int, default=0, help="serve each image as a JPEG this many pixels a side (0: the PNG)"
     )
-    parser.add_argument(
-        "--shop-protocol",
-        default="HTTP/1.1",
-        choices=["HTTP/1.1", "HTTP/1.0"],
-        help="how the loopback shop answers: HTTP/1.1 keeps connections open (as CDNs do), HTTP/1.0 closes each",
-    )
+    add_shop_protocol(parser)
     args = parser.parse_args()
     services = fresh_services(args.threads)
     services.embedder.load()

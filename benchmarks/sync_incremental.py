@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, "benchmarks")
 from _common import machine  # noqa: E402
-from _shop import fresh_services, static_server  # noqa: E402
+from _shop import add_shop_protocol, fresh_services, static_server  # noqa: E402
 from shop_server import Shop, assert_catalog_matches  # noqa: E402
 
 from stylelens.catalog.sync import sync_source  # noqa: E402
@@ -27,12 +27,7 @@ from stylelens.catalog.sync import sync_source  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--products", type=int, default=10_000)
-    parser.add_argument(
-        "--shop-protocol",
-        default="HTTP/1.1",
-        choices=["HTTP/1.1", "HTTP/1.0"],
-        help="how the loopback shop answers: HTTP/1.1 keeps connections open (as CDNs do), HTTP/1.0 closes each",
-    )
+    add_shop_protocol(parser)
     args = parser.parse_args()
     services = fresh_services()
     services.embedder.load()
