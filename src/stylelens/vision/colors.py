@@ -48,7 +48,7 @@ def srgb_to_lab(rgb: NDArray[np.generic]) -> FloatArray:
     """sRGB (uint8 0..255, or float 0..1) to CIELAB under D65; any leading shape, last axis RGB."""
     source = np.asarray(rgb)
     if source.dtype == np.uint8:  # a table of the 256 levels: the same numbers, without a power per pixel
-        linear = _LINEAR_LEVELS[source]
+        linear = _LINEAR_LEVELS.take(source)
     else:
         values = np.asarray(source, dtype=np.float64)
         if np.issubdtype(source.dtype, np.integer):
@@ -72,10 +72,26 @@ def lab_to_srgb(lab: FloatArray) -> FloatArray:
 
 
 def xyz_to_lab(xyz: FloatArray) -> FloatArray:
-    """CIE XYZ (Y of white = 1) to CIELAB under D65."""
-    ratio = xyz / WHITE_D65
-    f = np.where(ratio > _EPS, np.cbrt(ratio), (_KAPPA * ratio + 16) / 116)
-    return np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], -1)
+    """CIE XYZ (Y of white = 1) to CIELAB under D65.
+
+    The cube root is taken everywhere and the linear segment worked out only for the (few, near-black) values
+    below it, and L, a, b are written into one array: the numbers of the textbook formula, with fewer passes
+    over a photo's pixels (this runs on every working copy a catalog sync or a search reads).
+    """
+    ratio = np.asarray(xyz / WHITE_D65, dtype=np.float64)
+    f = np.cbrt(ratio)
+    dark = ratio <= _EPS
+    if dark.any():
+        f[dark] = (_KAPPA * ratio[dark] + 16) / 116
+    lab = np.empty(f.shape, np.float64)
+    fx, fy, fz = f[..., 0], f[..., 1], f[..., 2]
+    np.multiply(fy, 116, out=lab[..., 0])
+    lab[..., 0] -= 16
+    np.subtract(fx, fy, out=lab[..., 1])
+    lab[..., 1] *= 500
+    np.subtract(fy, fz, out=lab[..., 2])
+    lab[..., 2] *= 200
+    return lab
 
 
 def lab_to_xyz(lab: FloatArray) -> FloatArray:
@@ -84,6 +100,13 @@ def lab_to_xyz(lab: FloatArray) -> FloatArray:
     f = np.stack([fy + lab[..., 1] / 500, fy, fy - lab[..., 2] / 200], -1)
     ratio = np.where(f**3 > _EPS, f**3, (116 * f - 16) / _KAPPA)
     return np.asarray(ratio * WHITE_D65, dtype=np.float64)
+
+
+def row_norms(values: FloatArray) -> FloatArray:
+    """The length of each row of an (..., 3) array: `np.linalg.norm(values, axis=-1)`, bit for bit (the same
+    squares summed in the same order), without numpy's slow reduction over a 3-long axis."""
+    x, y, z = values[..., 0], values[..., 1], values[..., 2]
+    return np.asarray(np.sqrt(x * x + y * y + z * z), dtype=np.float64)
 
 
 def delta_e94(lab: FloatArray, reference: FloatArray) -> FloatArray:

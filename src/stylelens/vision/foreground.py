@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from PIL import Image
 from scipy import ndimage
 
-from stylelens.vision.colors import srgb_to_lab
+from stylelens.vision.colors import row_norms, srgb_to_lab
 
 BoolArray = NDArray[np.bool_]
 FloatArray = NDArray[np.float64]
@@ -82,7 +82,7 @@ def plain_background_mask(rgb: NDArray[np.uint8], reduced: Reduced | None = None
 def is_blank(rgb: NDArray[np.uint8], reduced: Reduced | None = None) -> bool:
     """Whether a photo shows nothing at all (one flat colour): no garment to find."""
     lab = (reduced if reduced is not None else reduce_photo(rgb)).lab
-    return bool(np.percentile(np.linalg.norm(lab - np.median(lab.reshape(-1, 3), 0), axis=-1), 99) < MIN_DISTANCE)
+    return bool(np.percentile(row_norms(lab - np.median(lab.reshape(-1, 3), 0)), 99) < MIN_DISTANCE)
 
 
 def mask_box(mask: BoolArray) -> tuple[int, int, int, int]:
@@ -133,7 +133,7 @@ def _foreground(lab: FloatArray) -> BoolArray:
     edge = _border_mask(height, width).ravel()
     pixels = lab.reshape(-1, 3)
     background = _fit_background(design[edge], pixels[edge])
-    distance = np.linalg.norm(pixels - design @ background, axis=1)
+    distance = row_norms(pixels - design @ background)
     spread = np.median(distance[edge]) * 1.4826 + 1e-6
     threshold = max(MIN_DISTANCE, NOISE_FACTOR * float(spread))
     return np.asarray((distance > threshold).reshape(height, width))
@@ -153,14 +153,14 @@ def _design(height: int, width: int) -> FloatArray:
 def _fit_background(design: FloatArray, lab: FloatArray) -> FloatArray:
     """A bilinear CIELAB background fitted to border pixels, refitted on inliers to ignore the garment."""
     centre = np.median(lab, axis=0)
-    inliers = np.linalg.norm(lab - centre, axis=1) <= max(MIN_DISTANCE, 1e-6)
+    inliers = row_norms(lab - centre) <= max(MIN_DISTANCE, 1e-6)
     if inliers.sum() < 0.3 * len(lab):  # the border is not plain: fall back to the robust centre
         inliers = np.ones(len(lab), dtype=bool)
     coef = np.zeros((design.shape[1], 3))
     coef[0] = centre
     for _ in range(2):
-        coef, *_ = np.linalg.lstsq(design[inliers], lab[inliers], rcond=None)
-        residual = np.linalg.norm(lab - design @ coef, axis=1)
+        coef = np.asarray(np.linalg.lstsq(design[inliers], lab[inliers], rcond=None)[0], dtype=np.float64)
+        residual = row_norms(lab - design @ coef)
         inliers = residual <= max(MIN_DISTANCE / 2, 3 * float(np.median(residual[inliers])) * 1.4826)
     return np.asarray(coef)
 
@@ -206,7 +206,7 @@ def _busy_border(lab: FloatArray) -> bool:
     """Whether the photo's border is a busy scene rather than a studio backdrop or a plain bed sheet."""
     height, width = lab.shape[:2]
     edge = lab[_border_mask(height, width)]
-    spread = np.linalg.norm(edge - np.median(edge, axis=0), axis=1)
+    spread = row_norms(edge - np.median(edge, axis=0))
     return bool(np.mean(spread > MIN_DISTANCE * 1.5) > BUSY_SHARE)
 
 
