@@ -246,7 +246,7 @@ def _masked(rgb: Image.Image, mask: Mask, box: tuple[int, int, int, int]) -> Ima
     keep = cv2.dilate(np.ascontiguousarray(mask[y0:y1, x0:x1], dtype=np.uint8), _CROSS, iterations=GROW)
     # OpenCV paints the backdrop where the grown mask is off, in place: numpy's `part[keep == 0] = BACKDROP`
     # writes the same pixels 3 bytes at a time, about 30 times slower (1.1 ms on a 600-px packshot).
-    cv2.copyTo(np.full_like(part, BACKDROP), cv2.compare(keep, 0, cv2.CMP_EQ), part)
+    cv2.copyTo(np.full_like(part, BACKDROP), (keep == 0).view(np.uint8), part)
     return Image.fromarray(pixels)
 
 
