@@ -232,7 +232,7 @@ def _garment_square_into(square: NDArray[np.uint8], rgb: Image.Image, mask: Mask
 
 
 def _masked(rgb: Image.Image, mask: Mask, box: tuple[int, int, int, int]) -> Image.Image:
-    """The photo with everything outside the (slightly grown) garment mask set to a plain studio white.
+    """The photo with everything outside the (slightly grown) garment mask set to the plain studio grey BACKDROP.
 
     Only the garment box plus margin is touched; a shopper's busy background then reads like a packshot's.
     """
