@@ -178,7 +178,7 @@ class Reranker:
         reasons = ["Colours that go well together"] if harmony[i] >= 0.7 else []
         if visual[i] > 0:
             reasons.append(
-                f"Looks {_closeness(float(visual[i]))} what you showed ({round(float(visual[i]) * 100)}% visual match)"
+                f"Looks {closeness(float(visual[i]))} what you showed ({round(float(visual[i]) * 100)}% visual match)"
             )
         if text[i] > 0.3:
             reasons.append(f"Matches your words ({round(float(text[i]) * 100)}% text match)")
@@ -213,7 +213,8 @@ def _taste_reasons(item: ItemFacts, i: int, taste: TasteSignals, profile: TasteP
     return out
 
 
-def _closeness(score: float) -> str:
+def closeness(score: float) -> str:
+    """How a visual match reads to a shopper: "very much like", "like" or "a little like" (cosine score)."""
     if score >= 0.8:
         return "very much like"
     if score >= 0.6:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from stylelens.recommend.ranking import closeness
 from stylelens.storage.models import Product
 from stylelens.vision.analysis import Garment
 
 
 def reasons_for(product: Product, score: float, garment: Garment, category: str) -> list[str]:
     """The reasons shown under a result: visual match first, then what the item shares with the photo."""
-    reasons = [f"Looks {_closeness(score)} your photo ({round(max(score, 0.0) * 100)}% visual match)"]
+    reasons = [f"Looks {closeness(score)} your photo ({round(max(score, 0.0) * 100)}% visual match)"]
     photo_colors = [c.name for c in garment.colors]
     shared = [c for c in product.colors if c in photo_colors]
     if shared:
@@ -18,11 +19,3 @@ def reasons_for(product: Product, score: float, garment: Garment, category: str)
     sizes = [size for size, quantity in product.stock.items() if quantity > 0]
     reasons.append(f"In stock in {len(sizes)} size{'s' if len(sizes) != 1 else ''}" if sizes else "Out of stock")
     return reasons
-
-
-def _closeness(score: float) -> str:
-    if score >= 0.8:
-        return "very much like"
-    if score >= 0.6:
-        return "like"
-    return "a little like"
