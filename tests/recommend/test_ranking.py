@@ -8,7 +8,7 @@ import numpy as np
 
 from stylelens.config import RecommendSettings
 from stylelens.recommend.catalog_view import CatalogView
-from stylelens.recommend.ranking import RankRequest, Reranker
+from stylelens.recommend.ranking import RankRequest, Reranker, closeness
 from stylelens.recommend.taste import TasteEdits, apply_edits, build_taste
 
 
@@ -87,3 +87,14 @@ def test_every_result_carries_its_reasons(view: CatalogView) -> None:
     assert ranked and all(r.reasons for r in ranked)
     navy = [r for r in ranked if view.fact(r.pk).colors[0] == "navy"]  # type: ignore[union-attr]
     assert navy and all("In a colour you like: navy" in r.reasons for r in navy)
+
+
+def test_a_visual_match_reads_very_much_like_like_or_a_little_like_at_0_8_and_0_6() -> None:
+    assert [closeness(s) for s in (0.95, 0.8, 0.79, 0.6, 0.59, 0.0)] == [
+        "very much like",
+        "very much like",
+        "like",
+        "like",
+        "a little like",
+        "a little like",
+    ]
