@@ -142,21 +142,22 @@ def _bound(
     """The same full sync into an empty catalog with each image's mask and colours looked up, not computed."""
     services = fresh_services(args.threads)
     services.embedder.load()
-    found: dict[bytes, tuple[np.ndarray, object]] = {}
+    masks: dict[bytes, np.ndarray] = {}
+    colours: dict[int, object] = {}  # by the mask's id: the sync asks for the colours of the mask it was given
     for img in images:
         rgb = np.asarray(img.convert("RGB"))
-        mask = garment_mask(rgb)
-        found[_key(rgb)] = (mask, garment_colors(rgb, mask))
-    # The sync's own code, with the two steps answered from the table (the digest of the pixels is the key).
+        mask = masks[_key(rgb)] = garment_mask(rgb)
+        colours[id(mask)] = garment_colors(rgb, mask)
+    # The sync's own code, with the two steps answered from the tables (the digest of the pixels is the key).
     original = ingest.garment_mask, ingest.garment_colors
     asked: list[bytes] = []
 
     def mask_of(rgb: np.ndarray, reduced: object = None) -> np.ndarray:
         asked.append(_key(rgb))
-        return found[asked[-1]][0]
+        return masks[asked[-1]]
 
     ingest.garment_mask = mask_of  # type: ignore[assignment]
-    ingest.garment_colors = lambda rgb, mask: found[_key(rgb)][1]  # type: ignore[assignment]
+    ingest.garment_colors = lambda rgb, mask: colours[id(mask)]  # type: ignore[assignment]
     try:
         with static_server(folder, args.shop_protocol) as url:
             shop.write_static(folder, url)  # the feed names this server (the images on disk stay as they are)
@@ -171,7 +172,7 @@ def _bound(
         ingest.garment_mask, ingest.garment_colors = original
     assert report.added == args.products and len(services.index) == args.products, report.summary()
     # Every image's mask came from the table (a miss would have been worked out by the analyser, on the clock).
-    assert len(asked) == args.products and all(key in found for key in asked), (len(asked), args.products)
+    assert len(asked) == args.products and all(key in masks for key in asked), (len(asked), args.products)
     feed_rate = args.products / sync_s
     backbone_rate = args.products / ((backbone_before + backbone_after) / 2)
     print(
