@@ -204,7 +204,9 @@ def test_train_command_reads_photos_trains_and_registers(tmp_path: Path, models_
     assert result.exit_code == 0, result.output
     assert "recall@1" in result.output and "registered embedder v1" in result.output
     version = ModelRegistry(tmp_path / "registry").get("embedder", "v1")
-    assert "stylelens train embedder --epochs 2" in version.card_path.read_text()
+    card = version.card_path.read_text()
+    assert "stylelens train embedder --epochs 2" in card
+    assert " CPU cores, torch " in card, "the card names the machine it was trained on"
     assert (tmp_path / "runs" / "embedder" / "checkpoints" / "best.pt").is_file()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -97,6 +98,7 @@ def test_train_resume_export_parity_register_and_serve(tiny_dataset: Path, tmp_p
     version = register_segmenter(registry, resumed.onnx_path.parent, activate=True)
     card = (settings.registry_dir / "segmenter" / version / "card.md").read_text()
     assert "synthetic composites only" in card and "test_miou" in card
+    assert re.search(r"\| machine \| \S+, \d+ CPU cores, torch ", card), "the card names the machine it was trained on"
     assert registry.active("segmenter").version == version  # type: ignore[union-attr]
 
     photo = Image.new("RGB", (90, 70), (200, 180, 160))

@@ -3,16 +3,13 @@ is described: its result, the command that repeats it, its model card."""
 
 from __future__ import annotations
 
-import platform
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-import torch
-
 from stylelens.training.classifier_data import ClassificationData
-from stylelens.training.common import TrainConfig
+from stylelens.training.common import TrainConfig, machine_summary
 
 # The recipe's defaults; `stylelens train classifier` options override them (TrainConfig.extra for the net).
 RECIPE: Final[dict[str, Any]] = {
@@ -111,7 +108,7 @@ def model_card(
             else "single pass",
             "seed": config.seed,
             "mlflow_run": result.run_id or "not tracked",
-            "machine": f"{platform.machine()}, torch {torch.__version__}, {torch.get_num_threads()} threads",
+            "machine": machine_summary(),
         },
         "command": reproduce_command(config),
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import platform
 import random
 import re
 import tempfile
@@ -30,6 +31,12 @@ def seed_everything(seed: int) -> torch.Generator:
     if torch.cuda.is_available():
         torch.cuda.manual_seed_all(seed)
     return torch.Generator().manual_seed(seed)
+
+
+def machine_summary() -> str:
+    """The machine a model was trained on, as its card records it: CPU, cores, torch and its thread count."""
+    threads = torch.get_num_threads()
+    return f"{platform.machine()}, {os.cpu_count()} CPU cores, torch {torch.__version__}, {threads} threads"
 
 
 def pick_device(prefer: str | None = None) -> torch.device:

@@ -151,6 +151,7 @@ def train_category_heads(settings: Settings, head: Path) -> None:
 
 def card(config: TrainConfig, spec: FeatureSpec, command: str, test: dict[str, dict[str, float]]) -> dict[str, Any]:
     """The model card's sections for a trained embedder head."""
+    from stylelens.training.common import machine_summary
     from stylelens.training.embedder import knobs
 
     frozen, tuned = test["frozen"], test["fine-tuned"]
@@ -186,6 +187,7 @@ def card(config: TrainConfig, spec: FeatureSpec, command: str, test: dict[str, d
             "seed": config.seed,
             "epochs (max)": config.epochs,
             "patience": config.patience,
+            "machine": machine_summary(),
         },
         "command": command,
     }

@@ -16,6 +16,7 @@ import numpy as np
 import onnxruntime as ort
 import torch
 
+from stylelens.training.common import machine_summary
 from stylelens.training.export import PARITY_TOLERANCE, ExportError, sha256_file, write_onnx
 from stylelens.training.registry import ModelRegistry
 from stylelens.training.segmenter_net import GarmentSegNet
@@ -98,6 +99,7 @@ def model_card(meta: Mapping[str, Any]) -> dict[str, Any]:
             "frozen_stages": k["frozen_stages"],
             "best_epoch": meta["best_epoch"],
             "input_size": k["input_size"],
+            "machine": machine_summary(),
         },
         "command": f"{recipe}\n{meta['command']}" if recipe else meta["command"],
     }

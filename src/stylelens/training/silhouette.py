@@ -11,7 +11,6 @@ sha256), `metrics.json` and a model card. The committed run (8,000 products) too
 from __future__ import annotations
 
 import json
-import platform
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ import onnxruntime as ort
 import torch
 from torch import Tensor, nn
 
+from stylelens.training.common import machine_summary
 from stylelens.training.export import PARITY_TOLERANCE, ExportError, write_onnx
 from stylelens.training.registry import sha256_file
 from stylelens.training.silhouette_data import SilhouetteData
@@ -146,7 +146,7 @@ def train_silhouette(
     card = {
         "model": "StyleLens silhouette classifier", "architecture": f"SilhouetteNet width {width}",
         "parameters": sum(p.numel() for p in net.parameters()), "epochs": epochs, "seed": seed, "batch": batch,
-        "max_lr": rate, "machine": f"{platform.machine()}, torch {torch.__version__}, {threads} threads",
+        "max_lr": rate, "machine": machine_summary(),
         **(card_extra or {}),
     }  # fmt: skip
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
