@@ -35,7 +35,12 @@ def test_eval_recommend_writes_one_report_with_all_methods_and_arms(tmp_path: Pa
     (report,) = json.loads((out / "recommend-eval.json").read_text())  # no logged events in a fresh catalog
     assert set(report["methods"]) == {"popularity", "visual", "visual_items", "personalised"}
     assert set(report["ab_arms"]) == {"control", "treatment"} and report["catalog_size"] == 80
-    assert (out / "recommend-eval.md").read_text().startswith("# Offline evaluation")
+    markdown = (out / "recommend-eval.md").read_text()
+    assert markdown.startswith("# Offline evaluation")
+    # The report says how to repeat it and what it ran on: the command, the embedder, the machine.
+    assert report["run"]["command"] == f"stylelens eval recommend --shoppers 40 --seed 11 --k 10 --out {out}"
+    assert report["run"]["embedder"].startswith("mobilenet_v2") and report["run"]["machine"]
+    assert f"Command: `{report['run']['command']}`" in markdown and "Machine: " in markdown
 
 
 def test_the_explanation_follows_the_settings(tmp_path: Path) -> None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import os
 import platform
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -57,10 +58,18 @@ def recommend(
         typer.echo(f"logged events: {len(cases)} shoppers with a history and a future (< {MIN_LOGGED_SHOPPERS}): "
                    "not evaluated", err=True)  # fmt: skip
     elapsed = time.perf_counter() - started
-    text = "\n".join(to_markdown(report, elapsed) for report in reports)
+    run = {
+        "command": f"stylelens eval recommend --shoppers {shoppers} --seed {seed} --k {k} --out {out}"
+        + ("" if logged else " --no-logged"),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
+        "embedder": services.embedder.identity,  # the catalog's vectors, which every method but popularity reads
+        "seconds": round(elapsed, 1),
+    }
+    text = "\n".join(to_markdown(report, run) for report in reports)
     typer.echo(text)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "recommend-eval.json").write_text(json.dumps([r.as_dict() for r in reports], indent=2))
+    (out / "recommend-eval.json").write_text(json.dumps([{**r.as_dict(), "run": run} for r in reports], indent=2))
     (out / "recommend-eval.md").write_text(text)
 
 
@@ -70,7 +79,7 @@ def _who(report: OfflineReport) -> str:
     return f"{report.methods['visual'].shoppers} shoppers from logged events, first 70% of events as history"
 
 
-def to_markdown(report: OfflineReport, seconds: float) -> str:
+def to_markdown(report: OfflineReport, run: dict[str, Any]) -> str:
     k = report.k
     lines = [
         f"# Offline evaluation of recommendations ({_who(report)}, {report.catalog_size} catalog items)",
@@ -97,7 +106,8 @@ def to_markdown(report: OfflineReport, seconds: float) -> str:
         )
     lines += [
         "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}; took {seconds:.1f} s",
+        f"Command: `{run['command']}` ({run['date']}; embedder `{run['embedder']}`)",
+        f"Machine: {run['machine']}; took {run['seconds']:.1f} s",
         "",
     ]
     return "\n".join(lines)
