@@ -24,7 +24,7 @@ def vision(
     import time
 
     from stylelens.config import get_settings
-    from stylelens.evaluation.vision import fashion_mnist_evaluation, shopper_evaluation, write_report
+    from stylelens.evaluation.vision import fashion_mnist_evaluation, per_style, shopper_evaluation, write_report
     from stylelens.services import Services
 
     settings = get_settings()
@@ -40,7 +40,11 @@ def vision(
     command = f"stylelens eval vision --catalog {catalog} --queries {queries} --fashion-mnist {fashion_mnist}"
     path = write_report(out, sections, machine, command)
     summary = {name: scores.summary() for name, scores in sections.items()}
-    (out / "vision.json").write_text(json.dumps({"backbone": settings.vision.backbone, **summary}, indent=2))
+    run = {"command": command, "machine": machine, "embedder": analyser.embedder.identity}
+    by_style = {"shopper photos by style": per_style(shopper)} if shopper.styles else {}
+    (out / "vision.json").write_text(
+        json.dumps({"backbone": settings.vision.backbone, **summary, **by_style, "run": run}, indent=2)
+    )
     for name, numbers in summary.items():
         typer.echo(f"{name}: " + ", ".join(f"{k} {v:.3f}" for k, v in numbers.items()))
     typer.echo(f"report: {path} ({time.perf_counter() - started:.0f} s)")
