@@ -72,9 +72,12 @@ def plain_background_mask(rgb: NDArray[np.uint8], reduced: Reduced | None = None
     """The garment's mask when it lies on a plain background (the cheap case), else None (GrabCut's case)."""
     height, width = rgb.shape[:2]
     lab = (reduced if reduced is not None else reduce_photo(rgb)).lab
-    mask = _clean(_foreground(lab))
+    foreground, busy = _foreground(lab)
+    if busy:
+        return None
+    mask = _clean(foreground)
     fraction = float(mask.mean()) if mask.size else 0.0
-    if _busy_border(lab) or not MIN_FRACTION <= fraction <= MAX_FRACTION:
+    if not MIN_FRACTION <= fraction <= MAX_FRACTION:
         return None
     return mask if mask.shape == (height, width) else _resize_mask(mask, width, height)
 
@@ -126,17 +129,25 @@ def _reduce(rgb: NDArray[np.uint8]) -> NDArray[np.uint8]:
     return np.asarray(Image.fromarray(np.ascontiguousarray(rgb[..., :3])).resize(size, Image.Resampling.BOX))
 
 
-def _foreground(lab: FloatArray) -> BoolArray:
-    """Pixels whose colour is far from the background model fitted on the border."""
+def _foreground(lab: FloatArray) -> tuple[BoolArray, bool]:
+    """Pixels whose colour is far from the background model fitted on the border, and whether that border is
+    busy: a scene rather than a studio backdrop or a plain bed sheet (then the mask is not used).
+
+    Both read the border's median colour and each border pixel's distance to it, worked out once here.
+    """
     height, width = lab.shape[:2]
     design = _design(height, width)
     edge = _border_mask(height, width).ravel()
     pixels = lab.reshape(-1, 3)
-    background = _fit_background(design[edge], pixels[edge])
+    border = pixels[edge]
+    centre = np.median(border, axis=0)
+    from_centre = row_norms(border - centre)
+    busy = bool(np.mean(from_centre > MIN_DISTANCE * 1.5) > BUSY_SHARE)
+    background = _fit_background(design[edge], border, centre, from_centre)
     distance = row_norms(pixels - design @ background)
     spread = np.median(distance[edge]) * 1.4826 + 1e-6
     threshold = max(MIN_DISTANCE, NOISE_FACTOR * float(spread))
-    return np.asarray((distance > threshold).reshape(height, width))
+    return np.asarray((distance > threshold).reshape(height, width)), busy
 
 
 @lru_cache(maxsize=64)
@@ -150,10 +161,10 @@ def _design(height: int, width: int) -> FloatArray:
     return design
 
 
-def _fit_background(design: FloatArray, lab: FloatArray) -> FloatArray:
-    """A bilinear CIELAB background fitted to border pixels, refitted on inliers to ignore the garment."""
-    centre = np.median(lab, axis=0)
-    inliers = row_norms(lab - centre) <= max(MIN_DISTANCE, 1e-6)
+def _fit_background(design: FloatArray, lab: FloatArray, centre: FloatArray, from_centre: FloatArray) -> FloatArray:
+    """A bilinear CIELAB background fitted to border pixels, refitted on inliers to ignore the garment; `centre`
+    is the pixels' median colour and `from_centre` each one's distance to it."""
+    inliers = from_centre <= max(MIN_DISTANCE, 1e-6)
     if inliers.sum() < 0.3 * len(lab):  # the border is not plain: fall back to the robust centre
         inliers = np.ones(len(lab), dtype=bool)
     coef = np.zeros((design.shape[1], 3))
@@ -200,14 +211,6 @@ def _resize_mask(mask: BoolArray, width: int, height: int) -> BoolArray:
     """Scale a mask to the photo's size with smooth edges."""
     image = Image.fromarray(mask.astype(np.uint8) * 255)
     return np.asarray(image.resize((width, height), Image.Resampling.BILINEAR)) >= 128
-
-
-def _busy_border(lab: FloatArray) -> bool:
-    """Whether the photo's border is a busy scene rather than a studio backdrop or a plain bed sheet."""
-    height, width = lab.shape[:2]
-    edge = lab[_border_mask(height, width)]
-    spread = row_norms(edge - np.median(edge, axis=0))
-    return bool(np.mean(spread > MIN_DISTANCE * 1.5) > BUSY_SHARE)
 
 
 def _grabcut(small: NDArray[np.uint8]) -> BoolArray:
