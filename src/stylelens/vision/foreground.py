@@ -72,10 +72,10 @@ def plain_background_mask(rgb: NDArray[np.uint8], reduced: Reduced | None = None
     """The garment's mask when it lies on a plain background (the cheap case), else None (GrabCut's case)."""
     height, width = rgb.shape[:2]
     lab = (reduced if reduced is not None else reduce_photo(rgb)).lab
-    foreground, busy = _foreground(lab)
-    if busy:
+    border = _border_colours(lab)
+    if border.busy:
         return None
-    mask = _clean(foreground)
+    mask = _clean(_foreground(lab, border))
     fraction = float(mask.mean()) if mask.size else 0.0
     if not MIN_FRACTION <= fraction <= MAX_FRACTION:
         return None
@@ -129,25 +129,38 @@ def _reduce(rgb: NDArray[np.uint8]) -> NDArray[np.uint8]:
     return np.asarray(Image.fromarray(np.ascontiguousarray(rgb[..., :3])).resize(size, Image.Resampling.BOX))
 
 
-def _foreground(lab: FloatArray) -> tuple[BoolArray, bool]:
-    """Pixels whose colour is far from the background model fitted on the border, and whether that border is
-    busy: a scene rather than a studio backdrop or a plain bed sheet (then the mask is not used).
+class _Border(NamedTuple):
+    """The border band's pixels (CIELAB), their median colour and each one's distance to it."""
 
-    Both read the border's median colour and each border pixel's distance to it, worked out once here.
-    """
+    pixels: FloatArray
+    centre: FloatArray
+    from_centre: FloatArray
+
+    @property
+    def busy(self) -> bool:
+        """Whether the border is a busy scene rather than a studio backdrop or a plain bed sheet."""
+        return bool(np.mean(self.from_centre > MIN_DISTANCE * 1.5) > BUSY_SHARE)
+
+
+def _border_colours(lab: FloatArray) -> _Border:
+    """The border's colours, worked out once for the busy-border test and the background fit."""
+    height, width = lab.shape[:2]
+    pixels = lab.reshape(-1, 3)[_border_mask(height, width).ravel()]
+    centre = np.median(pixels, axis=0)
+    return _Border(pixels, centre, row_norms(pixels - centre))
+
+
+def _foreground(lab: FloatArray, border: _Border) -> BoolArray:
+    """Pixels whose colour is far from the background model fitted on the border."""
     height, width = lab.shape[:2]
     design = _design(height, width)
     edge = _border_mask(height, width).ravel()
     pixels = lab.reshape(-1, 3)
-    border = pixels[edge]
-    centre = np.median(border, axis=0)
-    from_centre = row_norms(border - centre)
-    busy = bool(np.mean(from_centre > MIN_DISTANCE * 1.5) > BUSY_SHARE)
-    background = _fit_background(design[edge], border, centre, from_centre)
+    background = _fit_background(design[edge], border)
     distance = row_norms(pixels - design @ background)
     spread = np.median(distance[edge]) * 1.4826 + 1e-6
     threshold = max(MIN_DISTANCE, NOISE_FACTOR * float(spread))
-    return np.asarray((distance > threshold).reshape(height, width)), busy
+    return np.asarray((distance > threshold).reshape(height, width))
 
 
 @lru_cache(maxsize=64)
@@ -161,10 +174,11 @@ def _design(height: int, width: int) -> FloatArray:
     return design
 
 
-def _fit_background(design: FloatArray, lab: FloatArray, centre: FloatArray, from_centre: FloatArray) -> FloatArray:
-    """A bilinear CIELAB background fitted to border pixels, refitted on inliers to ignore the garment; `centre`
-    is the pixels' median colour and `from_centre` each one's distance to it."""
-    inliers = from_centre <= max(MIN_DISTANCE, 1e-6)
+def _fit_background(design: FloatArray, border: _Border) -> FloatArray:
+    """A bilinear CIELAB background fitted to the border's pixels (`design`: their regressors), refitted on
+    inliers to ignore the garment."""
+    lab, centre = border.pixels, border.centre
+    inliers = border.from_centre <= max(MIN_DISTANCE, 1e-6)
     if inliers.sum() < 0.3 * len(lab):  # the border is not plain: fall back to the robust centre
         inliers = np.ones(len(lab), dtype=bool)
     coef = np.zeros((design.shape[1], 3))
