@@ -177,12 +177,11 @@ def _design(height: int, width: int) -> FloatArray:
 def _fit_background(design: FloatArray, border: _Border) -> FloatArray:
     """A bilinear CIELAB background fitted to the border's pixels (`design`: their regressors), refitted on
     inliers to ignore the garment."""
-    lab, centre = border.pixels, border.centre
+    lab = border.pixels
     inliers = border.from_centre <= max(MIN_DISTANCE, 1e-6)
-    if inliers.sum() < 0.3 * len(lab):  # the border is not plain: fall back to the robust centre
+    if inliers.sum() < 0.3 * len(lab):  # few pixels near the border's median colour: start from all of them
         inliers = np.ones(len(lab), dtype=bool)
-    coef = np.zeros((design.shape[1], 3))
-    coef[0] = centre
+    coef = np.zeros((design.shape[1], 3))  # the fit below replaces it (two rounds)
     for _ in range(2):
         coef = np.asarray(np.linalg.lstsq(design[inliers], lab[inliers], rcond=None)[0], dtype=np.float64)
         residual = row_norms(lab - design @ coef)
