@@ -117,6 +117,29 @@ def test_tiny_model_embeds_normalised_vectors_in_batches(tmp_path: Path) -> None
         embedder.embed(photos[:2], [None])
 
 
+def test_many_photos_shared_out_to_single_threaded_sessions_give_the_same_numbers(tmp_path: Path) -> None:
+    write_tiny_model(tmp_path / "mobilenet_v2")
+    one, shared = Embedder(tmp_path, threads=1), Embedder(tmp_path, threads=2)
+    shared.threads = 3  # the sharing whatever this machine's cores: 3 sessions, 3 batches of 16, 16 and 5 photos
+    photos = [Image.new("RGB", (40 + i, 30 + i % 7), (7 * i, 90 + i, 250 - 6 * i)) for i in range(37)]
+    masks: list[np.ndarray | None] = [None] * len(photos)
+    masks[20] = np.zeros((30 + 20 % 7, 60), bool)
+    masks[20][5:20, 10:40] = True
+    vectors, logits = shared.embed_with_logits(photos, masks)
+    expected = one.embed_with_logits(photos, masks)
+    assert len(shared._solo) == 3 and one._solo == []  # one session with every thread for a single batch
+    assert np.array_equal(vectors, expected[0]) and np.array_equal(logits, expected[1])  # and in the same order
+    batches = [shared.preprocess_batch(photos[i : i + 4], masks[i : i + 4]) for i in range(0, 37, 4)]
+    many = shared.predict_many(batches)
+    assert len(many) == len(batches)
+    for (embedding, classes), batch in zip(many, batches, strict=True):
+        alone = shared._predict(batch)
+        assert np.array_equal(embedding, alone[0]) and np.array_equal(classes, alone[1])
+    sessions = shared._solo
+    shared.embed(photos)
+    assert shared._solo is sessions  # made once
+
+
 class CountingModel(OnnxModel[int, int]):
     loads = 0
 

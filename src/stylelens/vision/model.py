@@ -61,10 +61,10 @@ class OnnxModel(ABC, Generic[InputT, OutputT]):
                 raise NotReady(f"Model file {path} is missing: {PREPARE_HINT}.")
         return paths
 
-    def _session(self, path: Path) -> ort.InferenceSession:
-        """An ONNX Runtime session on the CPU with this model's thread budget."""
+    def _session(self, path: Path, threads: int | None = None) -> ort.InferenceSession:
+        """An ONNX Runtime session on the CPU with this model's thread budget (or `threads`)."""
         options = ort.SessionOptions()
-        options.intra_op_num_threads = self.threads
+        options.intra_op_num_threads = threads or self.threads
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
