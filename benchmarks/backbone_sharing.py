@@ -4,7 +4,8 @@
 each on its own thread (as a catalog sync or an evaluation embeds many photos); the other way is the embedder's
 one session with every inference thread, batch after batch (as for a shopper's photo). Both read the same
 preprocessed batches of 16 catalog images (the garment squares of the loopback shop's products). Prints, for
-each round, images per second and CPU per image (all threads) of each way, then their medians and the ratios.
+each round, images per second and CPU per image (all threads) of each way, then their medians and the ratios,
+and the resident memory the single-threaded sessions add (Linux: /proc/self/status).
 
     .venv/bin/python benchmarks/backbone_sharing.py [--images 640] [--rounds 5] [--threads 2]
 """
@@ -53,10 +54,15 @@ def main() -> None:
         "shared out to single-threaded sessions": lambda: embedder.predict_many(batches),
         "one session with every thread": lambda: [embedder.predict(batch) for batch in batches],
     }
-    for run in ways.values():
-        run()  # warm (the single-threaded sessions are made on first use)
+    # Warm, the session with every thread first: the single-threaded sessions are made on first use, and what
+    # they add to the process's resident memory is what a sync's worker holds more.
+    ways["one session with every thread"]()
+    before = _resident_mb()
+    ways["shared out to single-threaded sessions"]()
+    added = _resident_mb() - before
     results: dict[str, list[tuple[float, float]]] = {name: [] for name in ways}
     print(f"machine: {machine()}, {embedder.threads} inference threads, {len(images)} images in batches of 16")
+    print(f"the {embedder.threads} single-threaded sessions add {added} MB to the process's resident memory")
     for round_ in range(1, args.rounds + 1):
         cells = []
         for name, run in ways.items():
@@ -77,6 +83,12 @@ def main() -> None:
         f"shared out / one session: {shared_rate / one_rate:.2f}x the images per second, "
         f"{shared_cpu / one_cpu:.2f}x the CPU per image"
     )
+
+
+def _resident_mb() -> int:
+    """The process's resident memory (VmRSS), in MB."""
+    status = Path("/proc/self/status").read_text()
+    return int(status.split("VmRSS:")[1].split()[0]) // 1024
 
 
 def _cpu() -> float:
