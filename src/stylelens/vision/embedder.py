@@ -26,10 +26,10 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import cv2
 import numpy as np
@@ -41,6 +41,8 @@ from stylelens.vision.foreground import mask_box
 from stylelens.vision.model import PREPARE_HINT, OnnxModel
 
 Float32Array = NDArray[np.float32]
+T = TypeVar("T")
+R = TypeVar("R")
 Mask = NDArray[np.bool_]
 
 MARGIN: Final[float] = 0.08  # around the garment box, on each side, as a fraction of its width/height
@@ -160,16 +162,7 @@ class Embedder(OnnxModel[Float32Array, tuple[Float32Array, Float32Array]]):
             return np.zeros((0, self.dim), np.float32), np.zeros((0, self._classes()), np.float32)
         starts = list(range(0, len(images), BATCH_SIZE))
         if len(starts) > 1 and self.threads > 1:
-            sessions = self._solo_sessions()
-
-            def share(worker: int) -> list[tuple[Float32Array, Float32Array]]:
-                """Every len(sessions)-th batch, from the `worker`-th, on that worker's session."""
-                session = sessions[worker]
-                return [self._embed_batch(session, images, masks, start) for start in starts[worker :: len(sessions)]]
-
-            assert self._workers is not None
-            shares = list(self._workers.map(share, range(len(sessions))))
-            done = [shares[i % len(sessions)][i // len(sessions)] for i in range(len(starts))]
+            done = self._share_out(starts, lambda session, start: self._embed_batch(session, images, masks, start))
         else:
             done = [self._embed_batch(self._onnx, images, masks, start) for start in starts]
         vectors, logits = zip(*done, strict=True)
@@ -181,14 +174,20 @@ class Embedder(OnnxModel[Float32Array, tuple[Float32Array, Float32Array]]):
         self.load()
         if len(batches) <= 1 or self.threads <= 1:
             return [self._predict(batch) for batch in batches]
-        sessions = self._solo_sessions()
+        return self._share_out(batches, _run)
 
-        def share(worker: int) -> list[tuple[Float32Array, Float32Array]]:
-            return [_run(sessions[worker], batch) for batch in batches[worker :: len(sessions)]]
+    def _share_out(self, work: Sequence[T], run: Callable[[Any, T], R]) -> list[R]:
+        """`run(session, item)` for every item, the n-th single-threaded session (on its own thread) taking every
+        n-th item; results in the order of `work`."""
+        sessions = self._solo_sessions()
+        count = len(sessions)
+
+        def share(worker: int) -> list[R]:
+            return [run(sessions[worker], item) for item in work[worker::count]]
 
         assert self._workers is not None
-        shares = list(self._workers.map(share, range(len(sessions))))
-        return [shares[i % len(sessions)][i // len(sessions)] for i in range(len(batches))]
+        shares = list(self._workers.map(share, range(count)))
+        return [shares[i % count][i // count] for i in range(len(work))]
 
     def _embed_batch(
         self, session: Any, images: Sequence[Image.Image], masks: Sequence[Mask | None], start: int
