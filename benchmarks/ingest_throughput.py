@@ -87,6 +87,7 @@ def main() -> None:
             np.stack([embedder.preprocess(img, garment_mask(np.asarray(img))) for img in images[i : i + 16]])
             for i in range(0, len(images), 16)
         ]
+        embedder.predict_many(batches[:2])  # the single-threaded sessions are made on first use: not on the clock
         backbone_before = _backbone(embedder, batches)
         before = resource.getrusage(resource.RUSAGE_SELF)
         started = time.perf_counter()
@@ -116,8 +117,11 @@ def main() -> None:
         f"backbone batch inference alone (batches of 16):      {backbone_rate:.1f} images/s ({backbone_s:.1f} s, "
         f"{faster}, the faster way: the baseline)"
     )
-    for name, field in (("shared out to single-threaded sessions", 0), ("one session with every thread", 2)):
-        rates = [args.products / run[field] for run in (backbone_before, backbone_after)]
+    for name, field in (
+        ("shared out to single-threaded sessions", "shared_s"),
+        ("one session with every thread", "one_session_s"),
+    ):
+        rates = [args.products / getattr(run, field) for run in (backbone_before, backbone_after)]
         print(f"  {name}: {rates[0]:.1f} images/s before the sync, {rates[1]:.1f} after")
     print(f"ratio: {feed_rate / backbone_rate:.2f} (goal >= 0.6)")
     print(
@@ -166,6 +170,7 @@ def _bound(
     try:
         with static_server(folder, args.shop_protocol) as url:
             shop.write_static(folder, url)  # the feed names this server (the images on disk stay as they are)
+            services.embedder.predict_many(batches[:2])  # made on first use, before the clock
             backbone_before = _backbone(services.embedder, batches)
             before = resource.getrusage(resource.RUSAGE_SELF)
             started = time.perf_counter()
