@@ -15,7 +15,7 @@ with all the inference threads, for the shortest wait; more photos at once (a ca
 are shared out, batch by batch, to as many single-threaded sessions as there are inference threads, each on
 its own thread, which do not wait on each other inside every layer: on this project's 2-core machine the
 backbone alone went 1.14x, 1.02x and 1.18x as fast (medians of 9 rounds, three runs) at 0.89x, 0.99x and 0.87x
-the CPU a photo, and it slows down less when other work shares the cores; the price is memory, about 400 MB
+the CPU a photo (round to round both ways swing widely on a shared machine); the price is memory, about 400 MB
 more resident for the two sessions (`benchmarks/backbone_sharing.py`), in the processes that embed many photos
 at once only: the sessions are made on first need. The vectors are the same either way: a photo's numbers
 depend neither on its batch-mates nor on the threads.
