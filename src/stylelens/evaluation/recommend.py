@@ -7,14 +7,13 @@ with simulated shoppers over its real embeddings. Prints the report and writes i
 from __future__ import annotations
 
 import json
-import os
-import platform
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from stylelens.evaluation import machine_description
 from stylelens.recommend.offline import OfflineReport
 
 MIN_LOGGED_SHOPPERS = 20
@@ -62,7 +61,7 @@ def recommend(
         "command": f"stylelens eval recommend --shoppers {shoppers} --seed {seed} --k {k} --out {out}"
         + ("" if logged else " --no-logged"),
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
+        "machine": machine_description(),
         "embedder": services.embedder.identity,  # the catalog's vectors, which every method but popularity reads
         "seconds": round(elapsed, 1),
     }

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import platform
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from stylelens.evaluation import machine_description
 
 
 def vision(
@@ -36,7 +36,7 @@ def vision(
     sections = {"shopper photos": shopper, "catalog packshots": packshots}
     if fashion_mnist:
         sections["fashion-mnist test"] = fashion_mnist_evaluation(analyser, count=fashion_mnist)
-    machine = f"{platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}"
+    machine = machine_description()
     command = f"stylelens eval vision --catalog {catalog} --queries {queries} --fashion-mnist {fashion_mnist}"
     path = write_report(out, sections, machine, command)
     summary = {name: scores.summary() for name, scores in sections.items()}
