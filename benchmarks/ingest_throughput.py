@@ -25,6 +25,11 @@ see what a real feed costs; the goal's figure is the default, the shop's small P
 colours looked up (worked out before the clock starts) instead of computed: the ratio the rest of the path
 (fetch, decode, crop, backbone, blobs, database, index) allows if those two steps cost nothing. It bounds what
 any speed-up of the mask and colours could give; it is not the product's figure.
+
+`--floor` then runs only what no sync can do without, on the same images from the same server: the fetcher's
+download and decode (same threads, same limits) and the embedder's crop, resize and backbone (batches of 64
+photos, two batches fetched ahead, as the sync), each image's mask looked up; no feed, mask, colours, encodings,
+database, blobs or index. Its ratio is an upper bound for the sync's: all the rest would have to cost nothing.
 """
 
 from __future__ import annotations
@@ -36,7 +41,8 @@ import resource
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -48,7 +54,8 @@ from _common import machine  # noqa: E402
 from _shop import add_shop_protocol, fresh_services, static_server  # noqa: E402
 from shop_server import Shop  # noqa: E402
 
-from stylelens.catalog import ingest  # noqa: E402
+from stylelens.catalog import ingest, sync  # noqa: E402
+from stylelens.catalog.fetch import FetchResult  # noqa: E402
 from stylelens.catalog.ingest import encode_mask_png  # noqa: E402
 from stylelens.catalog.sync import sync_source  # noqa: E402
 from stylelens.services import Services  # noqa: E402
@@ -67,6 +74,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--bound", action="store_true", help="also sync with the mask and colours looked up: what the rest allows"
+    )
+    parser.add_argument(
+        "--floor", action="store_true", help="also fetch, decode and embed alone: what no sync can do without"
     )
     add_shop_protocol(parser)
     args = parser.parse_args()
@@ -143,6 +153,8 @@ def main() -> None:
     _print_steps(steps, sync_cpu / args.products, server_cpu / args.products)
     if args.bound:
         _bound(args, shop, folder, images, batches)
+    if args.floor:
+        _floor(args, shop, folder, images, batches)
 
 
 def _bound(
@@ -189,6 +201,48 @@ def _bound(
         f"bound, the same sync with the garment mask and colours looked up (not computed): {feed_rate:.1f} "
         f"images/s, {1000 * sync_cpu / args.products:.2f} ms CPU per image; backbone alone {backbone_rate:.1f} "
         f"images/s; ratio {feed_rate / backbone_rate:.2f} (what the rest of the path allows if both steps were free)"
+    )
+
+
+def _floor(
+    args: argparse.Namespace, shop: Shop, folder: Path, images: list[Image.Image], batches: list[np.ndarray]
+) -> None:
+    """Every image fetched, decoded and embedded with its mask looked up, pipelined as the sync: nothing else."""
+    services = fresh_services(args.threads)
+    services.embedder.load()
+    fetcher, embedder = services.image_fetcher, services.embedder
+    masks = {_key(rgb): garment_mask(rgb) for rgb in (np.asarray(img.convert("RGB")) for img in images)}
+    done = 0
+
+    def embed(stream: Iterator[FetchResult]) -> None:
+        nonlocal done
+        pictures = [result.image for result in stream if result.image is not None]  # a failure: `done` falls short
+        done += len(embedder.embed(pictures, [masks[_key(np.asarray(p.convert("RGB")))] for p in pictures]))
+
+    with static_server(folder, args.shop_protocol) as url:
+        urls = [f"{url}/images/{pid}-v0.png" for pid in shop.products]
+        embedder.predict_many(batches[:2])  # made on first use, before the clock
+        backbone_before = _backbone(embedder, batches)
+        before = resource.getrusage(resource.RUSAGE_SELF)
+        started = time.perf_counter()
+        pending: deque[Iterator[FetchResult]] = deque()
+        for start in range(0, len(urls), sync.BATCH):
+            pending.append(fetcher.fetch_stream(urls[start : start + sync.BATCH]))
+            if len(pending) > sync.PREFETCH:
+                embed(pending.popleft())
+        while pending:
+            embed(pending.popleft())
+        floor_s = time.perf_counter() - started
+        floor_cpu = _cpu(resource.getrusage(resource.RUSAGE_SELF)) - _cpu(before)
+        backbone_after = _backbone(embedder, batches)
+    assert done == args.products, (done, args.products)
+    rate = args.products / floor_s
+    backbone_rate = args.products / _baseline(backbone_before, backbone_after)[0]
+    print(
+        f"floor, only download, decode, crop, resize and backbone (masks looked up; no feed, mask, colours, "
+        f"encodings, database, blobs or index): {rate:.1f} images/s, {1000 * floor_cpu / args.products:.2f} ms CPU "
+        f"per image; backbone alone {backbone_rate:.1f} images/s; ratio {rate / backbone_rate:.2f} (no sync can "
+        "exceed this)"
     )
 
 
