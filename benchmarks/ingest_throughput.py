@@ -241,8 +241,8 @@ def _floor(
     print(
         f"floor, only download, decode, crop, resize and backbone (masks looked up; no feed, mask, colours, "
         f"encodings, database, blobs or index): {rate:.1f} images/s, {1000 * floor_cpu / args.products:.2f} ms CPU "
-        f"per image; backbone alone {backbone_rate:.1f} images/s; ratio {rate / backbone_rate:.2f} (no sync can "
-        "exceed this)"
+        f"per image; backbone alone {backbone_rate:.1f} images/s; ratio {rate / backbone_rate:.2f} (an upper bound "
+        "for the sync, which does all of this and more)"
     )
 
 
