@@ -44,7 +44,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 from PIL import Image
@@ -63,6 +63,8 @@ from stylelens.vision.colors import garment_colors  # noqa: E402
 from stylelens.vision.decode import encode_jpeg  # noqa: E402
 from stylelens.vision.embedder import Embedder  # noqa: E402
 from stylelens.vision.foreground import garment_mask  # noqa: E402
+
+T = TypeVar("T")
 
 
 def main() -> None:
@@ -163,11 +165,10 @@ def _bound(
     """The same full sync into an empty catalog with each image's mask and colours looked up, not computed."""
     services = fresh_services(args.threads)
     services.embedder.load()
-    masks: dict[bytes, np.ndarray] = {}
+    masks = _mask_table(images)
     colours: dict[int, object] = {}  # by the mask's id: the sync asks for the colours of the mask it was given
-    for img in images:
-        rgb = np.asarray(img.convert("RGB"))
-        mask = masks[_key(rgb)] = garment_mask(rgb)
+    for rgb in map(_rgb, images):
+        mask = masks[_key(rgb)]
         colours[id(mask)] = garment_colors(rgb, mask)
     # The sync's own code, with the two steps answered from the tables (the digest of the pixels is the key).
     original = ingest.garment_mask, ingest.garment_colors
@@ -177,30 +178,25 @@ def _bound(
         asked.append(_key(rgb))
         return masks[asked[-1]]
 
-    ingest.garment_mask = mask_of  # type: ignore[assignment]
-    ingest.garment_colors = lambda rgb, mask: colours[id(mask)]  # type: ignore[assignment]
+    ingest.garment_mask = mask_of
+    ingest.garment_colors = lambda rgb, mask: colours[id(mask)]
     try:
         with static_server(folder, args.shop_protocol) as url:
             shop.write_static(folder, url)  # the feed names this server (the images on disk stay as they are)
-            services.embedder.predict_many(batches[:2])  # made on first use, before the clock
-            backbone_before = _backbone(services.embedder, batches)
-            before = resource.getrusage(resource.RUSAGE_SELF)
-            started = time.perf_counter()
-            report = sync_source(services.catalog_sync, f"{url}/feed.xml", shop_url=url, max_bytes=10**10)
-            sync_s = time.perf_counter() - started
-            sync_cpu = _cpu(resource.getrusage(resource.RUSAGE_SELF)) - _cpu(before)
-            backbone_after = _backbone(services.embedder, batches)
+            feed = f"{url}/feed.xml"
+            report, timing = _between_backbones(
+                services.embedder,
+                batches,
+                lambda: sync_source(services.catalog_sync, feed, shop_url=url, max_bytes=10**10),
+            )
     finally:
         ingest.garment_mask, ingest.garment_colors = original
     assert report.added == args.products and len(services.index) == args.products, report.summary()
     # Every image's mask came from the table (a miss would have been worked out by the analyser, on the clock).
     assert len(asked) == args.products and all(key in masks for key in asked), (len(asked), args.products)
-    feed_rate = args.products / sync_s
-    backbone_rate = args.products / _baseline(backbone_before, backbone_after)[0]
     print(
-        f"bound, the same sync with the garment mask and colours looked up (not computed): {feed_rate:.1f} "
-        f"images/s, {1000 * sync_cpu / args.products:.2f} ms CPU per image; backbone alone {backbone_rate:.1f} "
-        f"images/s; ratio {feed_rate / backbone_rate:.2f} (what the rest of the path allows if both steps were free)"
+        f"bound, the same sync with the garment mask and colours looked up (not computed): "
+        f"{timing.summary(args.products)} (what the rest of the path allows if both steps were free)"
     )
 
 
@@ -211,39 +207,70 @@ def _floor(
     services = fresh_services(args.threads)
     services.embedder.load()
     fetcher, embedder = services.image_fetcher, services.embedder
-    masks = {_key(rgb): garment_mask(rgb) for rgb in (np.asarray(img.convert("RGB")) for img in images)}
-    done = 0
+    masks = _mask_table(images)
 
-    def embed(stream: Iterator[FetchResult]) -> None:
-        nonlocal done
-        pictures = [result.image for result in stream if result.image is not None]  # a failure: `done` falls short
-        done += len(embedder.embed(pictures, [masks[_key(np.asarray(p.convert("RGB")))] for p in pictures]))
+    def embed(stream: Iterator[FetchResult]) -> int:
+        pictures = [result.image for result in stream if result.image is not None]  # a failure: the count falls short
+        return len(embedder.embed(pictures, [masks[_key(_rgb(p))] for p in pictures]))
 
-    with static_server(folder, args.shop_protocol) as url:
-        urls = [f"{url}/images/{pid}-v0.png" for pid in shop.products]
-        embedder.predict_many(batches[:2])  # made on first use, before the clock
-        backbone_before = _backbone(embedder, batches)
-        before = resource.getrusage(resource.RUSAGE_SELF)
-        started = time.perf_counter()
+    def fetch_and_embed(urls: list[str]) -> int:
+        done = 0
         pending: deque[Iterator[FetchResult]] = deque()
         for start in range(0, len(urls), sync.BATCH):
             pending.append(fetcher.fetch_stream(urls[start : start + sync.BATCH]))
             if len(pending) > sync.PREFETCH:
-                embed(pending.popleft())
+                done += embed(pending.popleft())
         while pending:
-            embed(pending.popleft())
-        floor_s = time.perf_counter() - started
-        floor_cpu = _cpu(resource.getrusage(resource.RUSAGE_SELF)) - _cpu(before)
-        backbone_after = _backbone(embedder, batches)
+            done += embed(pending.popleft())
+        return done
+
+    with static_server(folder, args.shop_protocol) as url:
+        urls = [f"{url}/images/{pid}-v0.png" for pid in shop.products]
+        done, timing = _between_backbones(embedder, batches, lambda: fetch_and_embed(urls))
     assert done == args.products, (done, args.products)
-    rate = args.products / floor_s
-    backbone_rate = args.products / _baseline(backbone_before, backbone_after)[0]
     print(
         f"floor, only download, decode, crop, resize and backbone (masks looked up; no feed, mask, colours, "
-        f"encodings, database, blobs or index): {rate:.1f} images/s, {1000 * floor_cpu / args.products:.2f} ms CPU "
-        f"per image; backbone alone {backbone_rate:.1f} images/s; ratio {rate / backbone_rate:.2f} (an upper bound "
-        "for the sync, which does all of this and more)"
+        f"encodings, database, blobs or index): {timing.summary(args.products)} (an upper bound for the sync, "
+        "which does all of this and more)"
     )
+
+
+class Timing(NamedTuple):
+    """A run's wall and CPU seconds (this process, all threads) and the backbone's alone, timed around it."""
+
+    seconds: float
+    cpu: float
+    backbone_s: float
+
+    def summary(self, images: int) -> str:
+        rate, backbone_rate = images / self.seconds, images / self.backbone_s
+        return (
+            f"{rate:.1f} images/s, {1000 * self.cpu / images:.2f} ms CPU per image; backbone alone "
+            f"{backbone_rate:.1f} images/s; ratio {rate / backbone_rate:.2f}"
+        )
+
+
+def _between_backbones(embedder: Embedder, batches: list[np.ndarray], run: Callable[[], T]) -> tuple[T, Timing]:
+    """`run()` on the clock, with the backbone alone timed just before and just after (the baseline, see
+    `_baseline`); the backbone's single-threaded sessions are made before the clock."""
+    embedder.predict_many(batches[:2])
+    backbone_before = _backbone(embedder, batches)
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    started = time.perf_counter()
+    value = run()
+    seconds = time.perf_counter() - started
+    cpu = _cpu(resource.getrusage(resource.RUSAGE_SELF)) - _cpu(before)
+    backbone_after = _backbone(embedder, batches)
+    return value, Timing(seconds, cpu, _baseline(backbone_before, backbone_after)[0])
+
+
+def _mask_table(images: list[Image.Image]) -> dict[bytes, np.ndarray]:
+    """Each image's garment mask, by the digest of its pixels (`_key`), worked out before any clock starts."""
+    return {_key(rgb): garment_mask(rgb) for rgb in map(_rgb, images)}
+
+
+def _rgb(image: Image.Image) -> np.ndarray:
+    return np.asarray(image.convert("RGB"))
 
 
 def _key(rgb: np.ndarray) -> bytes:
